@@ -1,0 +1,57 @@
+// Every error code, once. Run-level codes stop the run (exit 2) and carry what to do next;
+// row-level codes end up in a row's `message` and the run goes on.
+
+export const RUN_ERRORS = {
+  USAGE: 'Run `client-packages --help` for the commands and options.',
+  FILE_NOT_FOUND: 'Check the path and try again.',
+  FILE_UNREADABLE: 'Check that the file is readable and not open in another program that locks it.',
+  FILE_EMPTY: 'Export the sheet again, with a header row and at least one data row.',
+  FILE_ENCRYPTED: 'Open it in Excel, remove the password (File > Info > Protect Workbook), save, and run again.',
+  FILE_CORRUPT: 'Open the file in Excel or LibreOffice and save it again as .xlsx or .csv.',
+  UNKNOWN_FORMAT: 'Save the sheet as .xlsx or .csv (UTF-8) and run again.',
+  SHEET_NOT_FOUND: 'Pass one of the sheet names shown with --sheet.',
+  NO_HEADER: 'Add a header row (see `client-packages template`) or name columns with --map "Header Text=field".',
+  MISSING_FIELDS: 'Rename the columns, or map them with --map "Header Text=field".',
+  OUTPUT_IS_INPUT: 'Choose another --out path; the input file is never overwritten.',
+  CONFIG: 'Check the option and the environment variables (PLATFORM_API_URL, PLATFORM_FALLBACK_API_URL, PLATFORM_STAFF_TOKEN).',
+  INSECURE_URL: 'Use https://, or pass --allow-insecure-http if you really mean to send the token unencrypted.',
+  TOKEN_MISSING: 'Set PLATFORM_STAFF_TOKEN in the environment or in a file given with --env-file.',
+  TOKEN_REJECTED: 'Check PLATFORM_STAFF_TOKEN: the platform did not accept it.',
+  TOKEN_NOT_STAFF: 'Creating client packages needs a staff token; the token given is a directory token.',
+  API_UNREACHABLE: 'Check the API URLs and your network, then run again.',
+} as const;
+export type RunErrorCode = keyof typeof RUN_ERRORS;
+
+/** An error that stops the whole run before or while it starts: the CLI exits 2 with its message. */
+export class RunError extends Error {
+  override readonly name = 'RunError';
+  constructor(
+    readonly code: RunErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** The message and what to do next, as shown to a person. */
+  get advice(): string {
+    return RUN_ERRORS[this.code];
+  }
+}
+
+/** Codes that end up on a row: the run goes on. */
+export const ROW_CODES = {
+  INVALID: 'INVALID',
+  DUPLICATE: 'DUPLICATE',
+  CLIENT_NOT_FOUND: 'CLIENT_NOT_FOUND',
+  CLIENT_AMBIGUOUS: 'CLIENT_AMBIGUOUS',
+  PACKAGE_NOT_FOUND: 'PACKAGE_NOT_FOUND',
+  PACKAGE_AMBIGUOUS: 'PACKAGE_AMBIGUOUS',
+  PACKAGE_INACTIVE: 'PACKAGE_INACTIVE',
+  CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
+  LOOKUP_FAILED: 'LOOKUP_FAILED',
+  API_REJECTED: 'API_REJECTED',
+  API_UNAVAILABLE: 'API_UNAVAILABLE',
+  OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
+  INTERRUPTED: 'INTERRUPTED',
+} as const;
+export type RowCode = keyof typeof ROW_CODES;
