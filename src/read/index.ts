@@ -1,0 +1,133 @@
+// Opening a sheet: pick the reader by the file's content, find the header, and hand out the data
+// rows one at a time. Everything after this sees SourceRows and never knows the file's format.
+import { basename } from 'node:path';
+import { RunError } from '../errors.js';
+import type { ColumnMap, SourceRow } from '../pipeline/types.js';
+import { isBlankCell } from './cells.js';
+import { openCsv, type Delimiter } from './csv.js';
+import { findHeader, HEADER_SEARCH_ROWS, parseColumnMaps } from './headers.js';
+import { sniffFile } from './sniff.js';
+import { openWorkbook } from './xlsx.js';
+
+export interface OpenSheetOptions {
+  /** XLSX: the sheet to read (default: the first visible one). Ignored for CSV. */
+  sheet?: string;
+  /** `"Header Text=field"` pairs naming columns the aliases do not know. */
+  map?: readonly string[];
+}
+
+export interface OpenedSheet {
+  format: 'csv' | 'xlsx';
+  sheetName?: string;
+  /** The header row as written. */
+  header: SourceRow;
+  columns: ColumnMap;
+  /** Data rows after the header, blank rows skipped; iterate once. */
+  rows: AsyncIterable<SourceRow>;
+  /** Stops reading and releases the file; safe to call early and more than once. */
+  close(): Promise<void>;
+}
+
+/** Opens a CSV or XLSX file and finds its header; throws RunError when the run cannot start. */
+export async function openSheet(path: string, options: OpenSheetOptions = {}): Promise<OpenedSheet> {
+  const maps = parseColumnMaps(options.map);
+  const source = await openSource(path, options.sheet);
+  const name = source.sheetName === undefined ? basename(path) : `${basename(path)} (sheet "${source.sheetName}")`;
+  const head: SourceRow[] = [];
+  try {
+    while (head.length < HEADER_SEARCH_ROWS) {
+      const next = await source.rows.next();
+      if (next.done) break;
+      head.push(next.value);
+    }
+    if (head.length === 0) throw new RunError('FILE_EMPTY', `${name} has no rows with anything in them.`);
+    const { index, columns } = findHeader(head, maps, name);
+    const header = head[index] as SourceRow;
+    const ragged = source.delimiter === undefined ? undefined : raggedCheck(header, source.delimiter);
+    const rows = dataRows(head.slice(index + 1), source.rows, ragged);
+    let closed = false;
+    return {
+      format: source.format,
+      ...(source.sheetName !== undefined && { sheetName: source.sheetName }),
+      header,
+      columns,
+      rows,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await rows.return(undefined);
+        await source.rows.return(undefined);
+      },
+    };
+  } catch (error) {
+    await source.rows.return(undefined);
+    throw error;
+  }
+}
+
+interface Source {
+  format: 'csv' | 'xlsx';
+  sheetName?: string;
+  delimiter?: Delimiter;
+  rows: AsyncGenerator<SourceRow>;
+}
+
+async function openSource(path: string, sheet: string | undefined): Promise<Source> {
+  const sniffed = await sniffFile(path);
+  if (sniffed.format === 'xlsx') {
+    const workbook = await openWorkbook(path, sniffed.size, sheet);
+    return { format: 'xlsx', sheetName: workbook.sheetName, rows: workbook.rows };
+  }
+  const csv = await openCsv(path, sniffed.encoding);
+  return { format: 'csv', delimiter: csv.delimiter, rows: csv.rows };
+}
+
+/**
+ * Every non-blank row of a file with its row number, header included: the reader below openSheet,
+ * for tests and tools that look at the cells themselves. Stop it early with `return()`.
+ */
+export async function* readRawRows(path: string, options: { sheet?: string } = {}): AsyncGenerator<SourceRow> {
+  const source = await openSource(path, options.sheet);
+  try {
+    yield* source.rows;
+  } finally {
+    await source.rows.return(undefined);
+  }
+}
+
+async function* dataRows(
+  buffered: readonly SourceRow[],
+  rest: AsyncGenerator<SourceRow>,
+  check: ((row: SourceRow) => SourceRow) | undefined,
+): AsyncGenerator<SourceRow> {
+  try {
+    for (const row of buffered) yield check ? check(row) : row;
+    for await (const row of rest) yield check ? check(row) : row;
+  } finally {
+    await rest.return(undefined);
+  }
+}
+
+const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+
+/**
+ * A CSV row with text beyond the header's last column was split by a delimiter that belongs inside a
+ * cell, and every cell after it has moved; it cannot be read safely. Extra empty cells (trailing
+ * delimiters some exports write) do no harm.
+ */
+function raggedCheck(header: SourceRow, delimiter: Delimiter): (row: SourceRow) => SourceRow {
+  const width = lastFilled(header.cells) + 1;
+  const example = delimiter === '\t' ? '' : ', e.g. in a price';
+  return (row) => {
+    if (row.cells.length <= width) return row;
+    const cells = lastFilled(row.cells) + 1;
+    if (cells <= width) return row;
+    const problem = `row has ${cells} cells but the header has ${width}: is there an unquoted ${DELIMITER_NAMES[delimiter]}${example}?`;
+    return { ...row, problems: [...(row.problems ?? []), problem] };
+  };
+}
+
+function lastFilled(cells: SourceRow['cells']): number {
+  for (let i = cells.length - 1; i >= 0; i--) if (!isBlankCell(cells[i])) return i;
+  return -1;
+}
