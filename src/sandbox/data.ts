@@ -150,7 +150,12 @@ const DEFAULT_DATA = new URL('../../samples/sandbox-data.json', import.meta.url)
 let defaultData: Promise<unknown> | undefined;
 
 async function readJson(file: string | URL): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`Cannot read the sandbox data file ${String(file)}: ${(error as Error).message}`);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

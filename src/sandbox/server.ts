@@ -166,7 +166,7 @@ function checkPort(name: string, port: number | undefined): void {
 function listen(server: Server, port: number, host: string, role: string): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? `port ${port} is already in use` : error.message;
+      const why = error.code === 'EADDRINUSE' ? `port ${port} is already in use (choose another port, or 0 for any free one)` : error.message;
       reject(new Error(`The sandbox could not listen for the ${role} role on ${host}:${port}: ${why}`));
     });
     server.listen(port, host, () => {
