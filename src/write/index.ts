@@ -1,0 +1,122 @@
+// The results writer: one results row per input row, the retry file beside it, both put in place at
+// the end by rename so a good earlier file is only ever replaced by a complete new one.
+import type { RowOutcome, RunSummary, SourceRow } from '../pipeline/types.js';
+import { removeIfPresent } from './atomic.js';
+import { RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow } from './layout.js';
+import { excelSheetName, SheetFile } from './sheet-file.js';
+import { checkTarget, type ResultsTarget } from './target.js';
+
+export { resultsTarget, type ResultsTarget } from './target.js';
+export { RETRY_STATUSES } from './layout.js';
+export { neutralise } from './csv.js';
+
+export interface OpenResultsOptions {
+  target: ResultsTarget;
+  inputPath: string;
+  header: SourceRow;
+  /** The input's sheet name, reused for the XLSX results and retry sheets (default `Results`). */
+  sheetName?: string;
+}
+
+export interface ResultsWriter {
+  /** Rows come in input order, one per input data row. */
+  write(row: SourceRow, outcome: RowOutcome): Promise<void>;
+  /** Completes both files and moves them into place atomically (temp file + rename). Removes a stale retry file of an earlier run when this run has no retry rows. */
+  finish(summary: RunSummary): Promise<WrittenFiles>;
+  /** Drops the temp files (nothing half-written is left where the results go). */
+  abort(): Promise<void>;
+}
+
+export interface WrittenFiles {
+  results: string;
+  retry?: string;
+}
+
+export async function openResultsWriter(options: OpenResultsOptions): Promise<ResultsWriter> {
+  checkTarget(options.inputPath, options.target);
+  const results = await SheetFile.open({
+    path: options.target.resultsPath,
+    format: options.target.format,
+    layout: resultsLayout(options.header),
+    sheetName: excelSheetName(options.sheetName),
+    autoFilter: true,
+  });
+  return new ResultsFiles(options, results);
+}
+
+type State = 'open' | 'finished' | 'aborted';
+
+class ResultsFiles implements ResultsWriter {
+  private retry: SheetFile | undefined;
+  private state: State = 'open';
+  /** Writes run one after another even if a caller does not wait: row order is the file's order. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly options: OpenResultsOptions,
+    private readonly results: SheetFile,
+  ) {}
+
+  write(row: SourceRow, outcome: RowOutcome): Promise<void> {
+    const next = this.queue.then(() => this.writeNow(row, outcome));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(row: SourceRow, outcome: RowOutcome): Promise<void> {
+    if (this.state !== 'open') throw new Error(`results writer is ${this.state}`);
+    if (row.sourceRow !== outcome.sourceRow) {
+      // A mismatch would annotate a row with another row's outcome: a bug, never written.
+      throw new Error(`outcome of row ${outcome.sourceRow} given for row ${row.sourceRow}`);
+    }
+    const { header } = this.options;
+    await this.results.addRow(resultsRow(row, outcome, header.cells.length));
+    if (RETRY_STATUSES.has(outcome.status)) {
+      this.retry ??= await this.openRetry();
+      await this.retry.addRow(retryRow(row, outcome, header));
+    }
+  }
+
+  // Opened at the first row that needs it, so a run with nothing to retry never creates the file.
+  private openRetry(): Promise<SheetFile> {
+    return SheetFile.open({
+      path: this.options.target.retryPath,
+      format: this.options.target.format,
+      layout: retryLayout(this.options.header),
+      sheetName: excelSheetName(this.options.sheetName),
+      autoFilter: false,
+    });
+  }
+
+  async finish(summary: RunSummary): Promise<WrittenFiles> {
+    await this.queue;
+    if (this.state !== 'open') throw new Error(`results writer is ${this.state}`);
+    this.state = 'finished';
+    try {
+      await this.results.complete(summary);
+      await this.retry?.complete();
+      // The retry file first: once the new results are in place, the retry file beside them is theirs.
+      if (this.retry) await this.retry.publish();
+      else await removeIfPresent(this.options.target.retryPath);
+      await this.results.publish();
+    } catch (error) {
+      await this.discardAll();
+      throw error;
+    }
+    return { results: this.results.path, ...(this.retry && { retry: this.retry.path }) };
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === 'finished') return;
+    this.state = 'aborted';
+    await this.discardAll();
+    // A write under way may have opened the retry file meanwhile; it fails fast on the destroyed
+    // streams, then that file goes too.
+    await this.queue;
+    await this.discardAll();
+  }
+
+  private async discardAll(): Promise<void> {
+    await Promise.all([this.results.discard(), this.retry?.discard()]);
+  }
+}

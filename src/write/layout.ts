@@ -1,0 +1,81 @@
+// Which cell goes in which column of the results and retry sheets, whatever their format.
+import { RESULT_COLUMNS, type CellValue, type RowOutcome, type SourceRow, type Status } from '../pipeline/types.js';
+
+/** The rows a person fixes and imports again; the retry file holds these and nothing else. */
+export const RETRY_STATUSES: ReadonlySet<Status> = new Set(['failed', 'invalid', 'pending']);
+
+/** How a sheet's columns are laid out: the input's, then ours. Widths are 0-based column counts. */
+export interface SheetLayout {
+  readonly header: readonly CellValue[];
+  /** 0-based column of `status`, coloured in XLSX; absent in the retry sheet. */
+  readonly statusColumn?: number;
+  /** 0-based column of `message`: long server text, so a wide column. */
+  readonly messageColumn: number;
+  /** 0-based column where the columns this tool adds begin. */
+  readonly addedFrom: number;
+}
+
+/** The original header, padded to its own width, then RESULT_COLUMNS. */
+export function resultsLayout(header: SourceRow): SheetLayout {
+  const width = header.cells.length;
+  return {
+    header: [...header.cells, ...RESULT_COLUMNS],
+    statusColumn: width + RESULT_COLUMNS.indexOf('status'),
+    messageColumn: width + RESULT_COLUMNS.indexOf('message'),
+    addedFrom: width,
+  };
+}
+
+/**
+ * One results row: the original cells padded to the header's width, the outcome's columns, then any
+ * cells of a ragged row beyond the header, so nothing the input held is lost or shifted.
+ */
+export function resultsRow(row: SourceRow, outcome: RowOutcome, headerWidth: number): CellValue[] {
+  return [...within(row, headerWidth), ...outcomeCells(outcome), ...row.cells.slice(headerWidth)];
+}
+
+function outcomeCells(outcome: RowOutcome): CellValue[] {
+  const byColumn: Record<(typeof RESULT_COLUMNS)[number], CellValue> = {
+    status: outcome.status,
+    message: outcome.message,
+    resolved_client_id: outcome.resolvedClientId ?? null,
+    resolved_package_id: outcome.resolvedPackageId ?? null,
+    client_package_id: outcome.clientPackageId ?? null,
+    http_status: outcome.httpStatus ?? null,
+    attempts: outcome.attempts ?? null,
+    source_row: outcome.sourceRow,
+  };
+  return RESULT_COLUMNS.map((column) => byColumn[column]);
+}
+
+/**
+ * The retry sheet: the original header plus `message`. When the header already ends in `message`,
+ * it is the retry file of an earlier run imported again: the new message replaces the old one
+ * rather than adding a second `message` column on every round of fixes.
+ */
+export function retryLayout(header: SourceRow): SheetLayout {
+  const width = header.cells.length;
+  if (endsWithMessage(header)) {
+    return { header: [...header.cells], messageColumn: width - 1, addedFrom: width - 1 };
+  }
+  return { header: [...header.cells, 'message'], messageColumn: width, addedFrom: width };
+}
+
+export function retryRow(row: SourceRow, outcome: RowOutcome, header: SourceRow): CellValue[] {
+  const width = header.cells.length;
+  if (endsWithMessage(header)) {
+    return [...within(row, width - 1), outcome.message, ...row.cells.slice(width)];
+  }
+  return [...within(row, width), outcome.message, ...row.cells.slice(width)];
+}
+
+function endsWithMessage(header: SourceRow): boolean {
+  const last = header.cells.at(-1);
+  return typeof last === 'string' && last.trim().toLowerCase() === 'message';
+}
+
+function within(row: SourceRow, width: number): CellValue[] {
+  const cells: CellValue[] = row.cells.slice(0, width);
+  while (cells.length < width) cells.push(null);
+  return cells;
+}
