@@ -1,9 +1,18 @@
-// Turning the row model's date cells back into what a sheet stores, without a time zone in between.
+// Cells of the row model as a sheet stores them: dates without a time zone in between, and the texts
+// a spreadsheet would run as formulas.
 import type { DateCell } from '../pipeline/types.js';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^(\d{2}):(\d{2}):(\d{2})$/;
 const FIRST_SAFE_SERIAL_DATE = Date.UTC(1900, 2, 1);
+
+// The full-width forms too: Apple Numbers folds them to their ASCII twins (csv-stringify's own list).
+const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']);
+
+/** Text a spreadsheet would take for a formula if it were typed, or read from a CSV, as it is. */
+export function startsLikeFormula(text: string): boolean {
+  return FORMULA_TRIGGERS.has(text.charAt(0));
+}
 
 /** `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` when the cell also held a time of day. */
 export function dateCellText(cell: DateCell): string {

@@ -5,9 +5,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { CellValue } from '../pipeline/types.js';
-import { dateCellText } from './cells.js';
-
-const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r']);
+import { dateCellText, startsLikeFormula } from './cells.js';
 
 // A plain decimal number, optionally signed or in exponent form: what a spreadsheet reads as a number
 // and can never run. `-2+3`, `-1,200` or `-A1` do not match, so they keep their guard.
@@ -19,8 +17,7 @@ const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
  * `-5` or `-12.50` stay as they are: they run nothing and a price column must still read as numbers.
  */
 export function neutralise(text: string): string {
-  const first = text.charAt(0);
-  if (!FORMULA_TRIGGERS.has(first) || PLAIN_NUMBER.test(text)) return text;
+  if (!startsLikeFormula(text) || PLAIN_NUMBER.test(text)) return text;
   return `'${text}`;
 }
 
@@ -39,7 +36,14 @@ export class CsvSheet {
   private readonly done: Promise<void>;
 
   constructor(stream: Writable, delimiter: ',' | '\t', header: readonly CellValue[]) {
-    this.stringifier = stringify({ bom: true, delimiter, record_delimiter: 'windows' });
+    this.stringifier = stringify({
+      bom: true,
+      delimiter,
+      record_delimiter: 'windows',
+      // Given a record delimiter, csv-stringify only quotes fields holding that exact CRLF; a cell with a
+      // lone line feed would then break its row in Excel. Quote on any \n or \r.
+      quote_record_delimiter: true,
+    });
     this.done = pipeline(this.stringifier, stream);
     // Seen by addRow/close; without a handler here a failed write would also be an unhandled rejection.
     this.done.catch(() => undefined);

@@ -1,13 +1,10 @@
 // How one value and one status look in an XLSX sheet: cell types, number formats, colours, widths.
 import type { Cell } from 'exceljs';
 import type { CellValue, Status } from '../pipeline/types.js';
-import { dateCellText, dateCellToDate, dateNumberFormat } from './cells.js';
+import { dateCellText, dateCellToDate, dateNumberFormat, startsLikeFormula } from './cells.js';
 
 /** Excel refuses (asks to "repair") a file with a longer cell; only a CSV input can carry one. */
 const MAX_CELL_TEXT = 32_767;
-
-/** Texts that would become a formula if someone edited the cell and pressed Enter. */
-const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
  * Writes a value with its own type: numbers as numbers, booleans as booleans, a DateCell as a real
@@ -19,7 +16,7 @@ export function setCellValue(cell: Cell, value: CellValue): void {
   if (typeof value === 'string') {
     cell.value = value.length > MAX_CELL_TEXT ? `${value.slice(0, MAX_CELL_TEXT - 1)}…` : value;
     // Text format keeps it text even after an edit in Excel, which would otherwise run `=...`.
-    if (FORMULA_START.test(value)) cell.numFmt = '@';
+    if (startsLikeFormula(value)) cell.numFmt = '@';
     return;
   }
   if (typeof value === 'number') {

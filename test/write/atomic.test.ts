@@ -1,0 +1,75 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openResultsWriter, resultsTarget } from '../../src/write/index.js';
+import { header, outcome, readCsv, row, scratchFolder, summary } from './helpers.js';
+
+async function setUp(inputName: string) {
+  const folder = await scratchFolder();
+  const input = join(folder, inputName);
+  await writeFile(input, 'input stays as it is');
+  const target = resultsTarget(input);
+  const open = () => openResultsWriter({ target, inputPath: input, header: header('Email') });
+  return { folder, input, target, open };
+}
+
+describe.each(['members.csv', 'members.xlsx'])('writing %s results', (inputName) => {
+  it('shows nothing where the results go until finish', async () => {
+    const { folder, open } = await setUp(inputName);
+    const writer = await open();
+    for (let n = 2; n < 300; n++) await writer.write(row(n, `c${n}@x.test`), outcome(n, n % 2 ? 'failed' : 'created'));
+    // Only hidden temp files so far: no results, no retry under their real names.
+    expect((await readdir(folder)).filter((name) => !name.startsWith('.'))).toEqual([inputName]);
+    await writer.finish(summary());
+    expect((await readdir(folder)).sort()).toEqual([inputName, `members.results.${inputName.split('.')[1]}`, `members.retry.${inputName.split('.')[1]}`].sort());
+  });
+
+  it('leaves nothing behind on abort, and an earlier good results file as it was', async () => {
+    const { folder, target, open } = await setUp(inputName);
+    await writeFile(target.resultsPath, 'good results of an earlier run');
+    const writer = await open();
+    for (let n = 2; n < 300; n++) await writer.write(row(n, `c${n}@x.test`), outcome(n, 'failed'));
+    await writer.abort();
+    expect((await readdir(folder)).sort()).toEqual([inputName, `members.results.${inputName.split('.')[1]}`].sort());
+    expect(await readFile(target.resultsPath, 'utf8')).toBe('good results of an earlier run');
+    await writer.abort();
+    await expect(writer.write(row(300, 'late@x.test'), outcome(300, 'created'))).rejects.toThrow(/aborted/);
+  });
+
+  it('replaces an earlier results file at finish', async () => {
+    const { target, open, input } = await setUp(inputName);
+    await writeFile(target.resultsPath, 'old');
+    const writer = await open();
+    await writer.write(row(2, 'a@x.test'), outcome(2, 'created'));
+    const written = await writer.finish(summary());
+    expect(written.results).toBe(target.resultsPath);
+    expect((await readFile(target.resultsPath)).toString('utf8')).not.toBe('old');
+    expect(await readFile(input, 'utf8')).toBe('input stays as it is');
+  });
+});
+
+describe('results writer', () => {
+  it('refuses an outcome given for another row', async () => {
+    const { open } = await setUp('members.csv');
+    const writer = await open();
+    await expect(writer.write(row(2, 'a@x.test'), outcome(3, 'created'))).rejects.toThrow(/row 3.*row 2/);
+    await writer.abort();
+  });
+
+  it('keeps rows in the order write was called, even without waiting between calls', async () => {
+    const { target, open } = await setUp('members.csv');
+    const writer = await open();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => writer.write(row(i + 2, `c${i + 2}@x.test`), outcome(i + 2, 'valid'))));
+    await writer.finish(summary());
+    expect((await readCsv(target.resultsPath)).slice(1).map((r) => r[0])).toEqual(Array.from({ length: 50 }, (_, i) => `c${i + 2}@x.test`));
+  });
+
+  it('says what to do when the results folder cannot be made', async () => {
+    const { input } = await setUp('members.csv');
+    // A folder path that runs through a file fails for every user, root included.
+    const target = resultsTarget(input, join(input, 'sub', 'results.csv'));
+    await expect(openResultsWriter({ target, inputPath: input, header: header('Email') })).rejects.toMatchObject({
+      code: 'OUTPUT_UNWRITABLE',
+    });
+  });
+});

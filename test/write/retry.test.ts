@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { STATUSES } from '../../src/pipeline/types.js';
+import { openResultsWriter, resultsTarget } from '../../src/write/index.js';
+import { header, outcome, readCsv, readWorkbook, row, scratchFolder, sheetOf, summary, valuesOf } from './helpers.js';
+
+const HEADER = header('Email', 'Plan', 'Start', 'Price');
+
+async function run(inputName: string, statuses: readonly (typeof STATUSES)[number][], head = HEADER) {
+  const folder = await scratchFolder();
+  const input = join(folder, inputName);
+  const target = resultsTarget(input);
+  return { folder, target, write: async () => {
+    const writer = await openResultsWriter({ target, inputPath: input, header: head, sheetName: 'Members' });
+    for (const [index, status] of statuses.entries()) {
+      const n = index + 2;
+      await writer.write(row(n, `c${n}@x.test`, 'Gold', { kind: 'date', iso: '2025-01-31' }, 10.5), outcome(n, status));
+    }
+    return writer.finish(summary());
+  } };
+}
+
+describe('retry file', () => {
+  it('holds only the failed, invalid and pending rows, with their original cells and the message', async () => {
+    const { target, write } = await run('members.csv', STATUSES);
+    const written = await write();
+    expect(written.retry).toBe(target.retryPath);
+    expect(await readCsv(target.retryPath)).toEqual([
+      ['Email', 'Plan', 'Start', 'Price', 'message'],
+      ['c5@x.test', 'Gold', '2025-01-31', '10.5', 'invalid row 5'],
+      ['c6@x.test', 'Gold', '2025-01-31', '10.5', 'failed row 6'],
+      ['c9@x.test', 'Gold', '2025-01-31', '10.5', 'pending row 9'],
+    ]);
+  });
+
+  it('in XLSX keeps date cells as dates and numbers as numbers, under a bold header', async () => {
+    const { target, write } = await run('members.xlsx', ['created', 'failed']);
+    await write();
+    const sheet = sheetOf(await readWorkbook(target.retryPath));
+    expect(sheet.name).toBe('Members');
+    expect(valuesOf(sheet)).toEqual([
+      ['Email', 'Plan', 'Start', 'Price', 'message'],
+      ['c3@x.test', 'Gold', '2025-01-31', 10.5, 'failed row 3'],
+    ]);
+    expect(sheet.getCell('C2').type).toBe(ExcelJS.ValueType.Date);
+    expect(sheet.getCell('A1').font?.bold).toBe(true);
+  });
+
+  it('is not created when no row needs another try, and one left by an earlier run is removed', async () => {
+    const { target, write } = await run('members.csv', ['created', 'skipped', 'duplicate', 'valid']);
+    await writeFile(target.retryPath, 'stale\n');
+    const written = await write();
+    expect(written).toEqual({ results: target.resultsPath });
+    expect(existsSync(target.retryPath)).toBe(false);
+  });
+
+  it('replaces the message column of a retry file imported again instead of adding another', async () => {
+    const folder = await scratchFolder();
+    const input = join(folder, 'members.retry.csv');
+    const target = resultsTarget(input);
+    const again = header('Email', 'Plan', 'message');
+    const writer = await openResultsWriter({ target, inputPath: input, header: again });
+    await writer.write(row(2, 'c2@x.test', 'Gold', 'client not found'), outcome(2, 'failed', { message: 'ambiguous: 2 clients' }));
+    await writer.finish(summary());
+    expect(await readCsv(target.retryPath)).toEqual([
+      ['Email', 'Plan', 'message'],
+      ['c2@x.test', 'Gold', 'ambiguous: 2 clients'],
+    ]);
+    // The results keep the earlier message as an original column, untouched.
+    expect((await readCsv(target.resultsPath))[1]?.slice(0, 5)).toEqual(['c2@x.test', 'Gold', 'client not found', 'failed', 'ambiguous: 2 clients']);
+  });
+});
