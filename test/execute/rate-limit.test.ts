@@ -1,0 +1,246 @@
+import { describe, expect, test } from 'vitest';
+import { RunError } from '../../src/errors.js';
+import {
+  CAREFUL_PROBE_STEP,
+  CUT_TO,
+  HEADROOM,
+  MIN_RATE,
+  PROBE_STEP,
+  createLimiter,
+  type RequestLimiter,
+} from '../../src/execute/rate-limit.js';
+import { VirtualClock } from './helpers/virtual-clock.js';
+
+/** A `--rate` that the limiter turns into exactly `perSecond` after its headroom. */
+const effective = (perSecond: number) => perSecond / HEADROOM;
+
+function setup(rate: number, concurrency = 50) {
+  const clock = new VirtualClock();
+  const limiter = createLimiter({ rate: effective(rate), concurrency, now: clock.now, sleep: clock.sleep });
+  /** Start time of each request, in the order they started. */
+  const starts: number[] = [];
+  const request = (work: () => Promise<void> = async () => {}) =>
+    limiter.run(async () => {
+      starts.push(clock.now());
+      await work();
+    });
+  return { clock, limiter, starts, request };
+}
+
+const gaps = (times: readonly number[]) => times.slice(1).map((t, i) => t - times[i]!);
+
+/** A request that is answered 429 after `latencyMs`. */
+function limited(limiter: RequestLimiter, clock: VirtualClock, retryAfterMs?: number, latencyMs = 0) {
+  return limiter.run(async () => {
+    if (latencyMs > 0) await clock.sleep(latencyMs);
+    limiter.rateLimited(retryAfterMs);
+  });
+}
+
+describe('spacing', () => {
+  test('requests start evenly spaced at the rate, the first at once', async () => {
+    const { clock, starts, request } = setup(10);
+    await clock.until(Promise.all(Array.from({ length: 6 }, () => request())));
+    expect(starts[0]).toBe(0);
+    expect(gaps(starts)).toEqual([100, 100, 100, 100, 100]);
+  });
+
+  test('--rate keeps 2% headroom under the server limit', () => {
+    const limiter = createLimiter({ rate: 20, concurrency: 4 });
+    expect(limiter.currentRate).toBeCloseTo(19.6);
+  });
+
+  test('after an idle spell the next request starts at once, and the ones after it are spaced again (no burst)', async () => {
+    const { clock, starts, request } = setup(10);
+    await clock.until(request());
+    await clock.run(5_000);
+    await clock.until(Promise.all([request(), request(), request()]));
+    expect(starts.slice(1)).toEqual([5_000, 5_100, 5_200]);
+  });
+
+  test('a timer that fires late does not lead to a catch-up burst', async () => {
+    const clock = new VirtualClock();
+    const lateSleep = (ms: number) => clock.sleep(ms + 30);
+    const limiter = createLimiter({ rate: effective(10), concurrency: 50, now: clock.now, sleep: lateSleep });
+    const starts: number[] = [];
+    await clock.until(Promise.all(Array.from({ length: 5 }, () => limiter.run(async () => void starts.push(clock.now())))));
+    expect(gaps(starts).every((gap) => gap >= 100)).toBe(true);
+  });
+
+  test('the concurrency cap holds however fast the rate', async () => {
+    const { clock, request } = setup(1000, 3);
+    let inFlight = 0;
+    let most = 0;
+    const slow = async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await clock.sleep(250);
+      inFlight--;
+    };
+    await clock.until(Promise.all(Array.from({ length: 12 }, () => request(slow))));
+    expect(most).toBe(3);
+  });
+
+  test('waiting for a concurrency slot does not bank rate slots for a burst later', async () => {
+    const { clock, starts, request } = setup(10, 1);
+    const slow = () => clock.sleep(1_000);
+    await clock.until(Promise.all([request(slow), request(slow), request(slow)]));
+    expect(starts).toEqual([0, 1_000, 2_000]);
+  });
+
+  test('the result and the error of fn come back to the caller', async () => {
+    const { clock, limiter } = setup(10);
+    await expect(clock.until(limiter.run(async () => 42))).resolves.toBe(42);
+    await expect(clock.until(limiter.run(async () => Promise.reject(new Error('boom'))))).rejects.toThrow('boom');
+  });
+});
+
+describe('429', () => {
+  /** 21 accepted requests at 10/s (2 s), then a 429 on the next one. */
+  async function afterTwoSecondsAt10() {
+    const setupResult = setup(10);
+    const { clock, limiter, request } = setupResult;
+    await clock.until(Promise.all(Array.from({ length: 21 }, () => request())));
+    await clock.until(limited(limiter, clock, 3_000));
+    return setupResult;
+  }
+
+  test('pauses everyone for Retry-After, then spaces them at the cut rate', async () => {
+    const { clock, limiter, starts, request } = await afterTwoSecondsAt10();
+    const cutAt = clock.now();
+    expect(cutAt).toBe(2_100);
+    const before = starts.length;
+    await clock.until(Promise.all([request(), request(), request()]));
+    const after = starts.slice(before);
+    expect(after[0]).toBe(cutAt + 3_000);
+    const spacing = 1000 / limiter.currentRate;
+    expect(gaps(after)).toEqual([spacing, spacing].map((g) => expect.closeTo(g, 6)));
+  });
+
+  test('cuts the rate to 95% of what the server accepted over the last 2 s', async () => {
+    const { limiter } = await afterTwoSecondsAt10();
+    // Window [100, 2100] held the answers started at 100..2000: 20 in 2 s.
+    expect(limiter.currentRate).toBeCloseTo(CUT_TO * 10);
+  });
+
+  test('one 429 never more than halves the rate', async () => {
+    const { clock, limiter, request } = setup(40);
+    await clock.until(request());
+    await clock.until(limited(limiter, clock, 0));
+    // One answer in a 1 s minimum span measures 1/s; the cut stops at half of 40.
+    expect(limiter.currentRate).toBe(20);
+  });
+
+  test('a 429 with nothing accepted to measure halves the rate', async () => {
+    const { clock, limiter } = setup(10);
+    await clock.until(limited(limiter, clock, 0));
+    expect(limiter.currentRate).toBe(5);
+  });
+
+  test('the rate never goes below the floor', async () => {
+    const { clock, limiter } = setup(1);
+    for (let i = 0; i < 5; i++) await clock.until(limited(limiter, clock, 0));
+    expect(limiter.currentRate).toBe(MIN_RATE);
+  });
+
+  test('429s of requests sent before the cut do not cut again, but a longer Retry-After extends the pause', async () => {
+    const { clock, limiter, starts, request } = setup(10);
+    // Three requests in flight (started 0, 100, 200), all answered 429 at 500, 510, 520.
+    const inFlight = [0, 1, 2].map((i) => limited(limiter, clock, i === 2 ? 4_000 : 1_000, 500 - i * 90));
+    await clock.until(Promise.all(inFlight));
+    expect(limiter.currentRate).toBe(5); // one cut, not three
+    await clock.until(request());
+    expect(starts.at(-1)).toBe(520 + 4_000);
+  });
+
+  test('without Retry-After: pause 1 s, then 2 s for a 429 that follows with no accepted answer between', async () => {
+    const { clock, limiter, starts, request } = setup(100);
+    await clock.until(limited(limiter, clock));
+    const first = clock.now();
+    await clock.until(limited(limiter, clock));
+    expect(clock.now() - first).toBe(1_000);
+    const second = clock.now();
+    await clock.until(request());
+    expect(starts.at(-1)! - second).toBe(2_000);
+  });
+
+  test('an accepted answer resets the backoff without Retry-After', async () => {
+    const { clock, limiter, starts, request } = setup(100);
+    await clock.until(limited(limiter, clock));
+    await clock.until(request());
+    await clock.until(limited(limiter, clock));
+    const secondCut = clock.now();
+    await clock.until(request());
+    expect(starts.at(-1)! - secondCut).toBe(1_000);
+  });
+
+  test('Retry-After is capped at 60 s', async () => {
+    const { clock, limiter, starts, request } = setup(10);
+    await clock.until(limited(limiter, clock, 3_600_000));
+    await clock.until(request());
+    expect(starts.at(-1)).toBe(60_000);
+  });
+
+  test('rateLimited called outside run pauses and cuts as well', async () => {
+    const { clock, limiter, starts, request } = setup(10);
+    limiter.rateLimited(2_000);
+    expect(limiter.currentRate).toBe(5);
+    await clock.until(request());
+    expect(starts).toEqual([2_000]);
+  });
+});
+
+describe('recovery', () => {
+  /** Keeps one request a second going until `untilMs`. */
+  async function trickle(request: () => Promise<void>, clock: VirtualClock, untilMs: number) {
+    while (clock.now() < untilMs) {
+      await clock.until(request());
+      await clock.run(clock.now() + 1_000);
+    }
+  }
+
+  test('far below the last limit seen: +5% a second without a 429, up to the rate asked for', async () => {
+    const { clock, limiter, request } = setup(10);
+    await clock.until(limited(limiter, clock, 0)); // nothing measured: halved to 5, no limit known
+    expect(limiter.currentRate).toBe(5);
+    await trickle(request, clock, 3_500);
+    expect(limiter.currentRate).toBeCloseTo(5 * PROBE_STEP ** 3);
+    await trickle(request, clock, 30_000);
+    expect(limiter.currentRate).toBe(10);
+  });
+
+  test('near the last limit seen: only +1% every 5 s', async () => {
+    const { clock, limiter, request } = setup(10);
+    await clock.until(Promise.all(Array.from({ length: 21 }, () => request())));
+    await clock.until(limited(limiter, clock, 0));
+    const cut = limiter.currentRate;
+    expect(cut).toBeCloseTo(9.5);
+    const cutAt = clock.now();
+    await trickle(request, clock, cutAt + 10_500);
+    expect(limiter.currentRate).toBeCloseTo(cut * CAREFUL_PROBE_STEP ** 2);
+  });
+
+  test('probing stops at the rate asked for', async () => {
+    const { clock, limiter, request } = setup(10);
+    await clock.until(limited(limiter, clock, 0));
+    await trickle(request, clock, 120_000);
+    expect(limiter.currentRate).toBe(10);
+  });
+});
+
+describe('createLimiter', () => {
+  test.each([
+    [{ rate: 0, concurrency: 1 }],
+    [{ rate: -1, concurrency: 1 }],
+    [{ rate: Number.NaN, concurrency: 1 }],
+    [{ rate: 1, concurrency: 0 }],
+    [{ rate: 1, concurrency: 1.5 }],
+  ])('refuses %o as a configuration error', (options) => {
+    expect(() => createLimiter(options)).toThrow(RunError);
+    try {
+      createLimiter(options);
+    } catch (error) {
+      expect((error as RunError).code).toBe('CONFIG');
+    }
+  });
+});
