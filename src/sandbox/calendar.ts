@@ -68,8 +68,3 @@ export function addExpiration(start: Day, amount: number, unit: ExpirationUnit):
       return addMonths(start, amount * 12);
   }
 }
-
-/** Orders two valid `YYYY-MM-DD` strings: their text order is their calendar order. */
-export function isBefore(a: string, b: string): boolean {
-  return a < b;
-}

@@ -22,8 +22,7 @@ export interface Route {
   readonly key: string;
   readonly pattern: RegExp;
   readonly role: Role;
-  /** The create: a JSON body, drop faults, and its own handler in server.ts. */
-  readonly isCreate: boolean;
+  /** Absent for the create, which server.ts runs itself: it reads a JSON body and can drop the socket. */
   readonly handle?: (ctx: RouteContext) => Answer;
 }
 
@@ -124,18 +123,25 @@ function safeDecode(text: string): string {
   }
 }
 
+const defineRoute = (method: Route['method'], path: string, pattern: RegExp, role: Role, handle?: Route['handle']): Route => ({
+  method,
+  key: `${method} ${path}`,
+  pattern,
+  role,
+  ...(handle ? { handle } : {}),
+});
+
 export const ROUTES: readonly Route[] = [
-  { method: 'GET', key: 'GET /platform/v1/clients', pattern: /^\/platform\/v1\/clients\/?$/, role: 'main', isCreate: false, handle: listClients },
-  {
-    method: 'GET',
-    key: 'GET /platform/v1/clients/{client_id}/payment/client_packages',
-    pattern: /^\/platform\/v1\/clients\/([^/]+)\/payment\/client_packages\/?$/,
-    role: 'main',
-    isCreate: false,
-    handle: listClientPackages,
-  },
-  { method: 'GET', key: 'GET /platform/v1/payment/packages', pattern: /^\/platform\/v1\/payment\/packages\/?$/, role: 'fallback', isCreate: false, handle: listPackages },
-  { method: 'POST', key: 'POST /platform/v1/payment/client_packages', pattern: /^\/platform\/v1\/payment\/client_packages\/?$/, role: 'fallback', isCreate: true },
+  defineRoute('GET', '/platform/v1/clients', /^\/platform\/v1\/clients\/?$/, 'main', listClients),
+  defineRoute(
+    'GET',
+    '/platform/v1/clients/{client_id}/payment/client_packages',
+    /^\/platform\/v1\/clients\/([^/]+)\/payment\/client_packages\/?$/,
+    'main',
+    listClientPackages,
+  ),
+  defineRoute('GET', '/platform/v1/payment/packages', /^\/platform\/v1\/payment\/packages\/?$/, 'fallback', listPackages),
+  defineRoute('POST', '/platform/v1/payment/client_packages', /^\/platform\/v1\/payment\/client_packages\/?$/, 'fallback'),
 ];
 
 export type RouteMatch =
@@ -153,8 +159,6 @@ export function matchRoute(method: string, path: string, roles: ReadonlySet<Role
     allowed.push(route.method);
   }
   if (allowed.length === 0) return { kind: 'error', answer: gatewayError(404, 'not_found', `No route for ${method} ${path}`) };
-  return {
-    kind: 'error',
-    answer: gatewayError(405, 'method_not_allowed', `${method} is not allowed on ${path}; use ${allowed.join(', ')}`, { allow: allowed.join(', ') }),
-  };
+  const allow = allowed.join(', ');
+  return { kind: 'error', answer: gatewayError(405, 'method_not_allowed', `${method} is not allowed on ${path}; use ${allow}`, { allow }) };
 }

@@ -186,9 +186,8 @@ function closeServer(server: Server): Promise<void> {
 }
 
 function newServer(handler: RequestHandler, roles: Role[]): Server {
-  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000 }, handler.listener(new Set(roles)));
-  server.on('clientError', (_error, socket) => socket.destroy());
-  return server;
+  // Node's own clientError handling already answers unparseable HTTP with 400 and closes the socket.
+  return createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000 }, handler.listener(new Set(roles)));
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -206,8 +205,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const split = options.split === true || options.fallbackPort !== undefined;
 
-  const servers = [newServer(handler, split ? ['main'] : ['main', 'fallback'])];
-  const mainUrl = await listen(servers[0] as Server, options.port ?? 0, host, split ? 'main' : 'main and fallback');
+  const main = newServer(handler, split ? ['main'] : ['main', 'fallback']);
+  const servers = [main];
+  const mainUrl = await listen(main, options.port ?? 0, host, split ? 'main' : 'main and fallback');
   let fallbackUrl = mainUrl;
   if (split) {
     const fallback = newServer(handler, ['fallback']);
@@ -215,7 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       fallbackUrl = await listen(fallback, options.fallbackPort ?? 0, host, 'fallback');
     } catch (error) {
-      await closeServer(servers[0] as Server);
+      await closeServer(main);
       throw error;
     }
   }

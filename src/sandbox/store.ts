@@ -133,10 +133,8 @@ export class SandboxStore {
       const pkg = this.packagesById.get(cp.package_id);
       if (!client || !pkg) continue; // data.ts has already refused such a file
       const amount = cp.amount === undefined ? pkg.price : (canonicalDecimal(String(cp.amount)) ?? pkg.price);
-      this.insert(
-        buildClientPackage(cp.id, this.nextId('pay'), { client, pkg, amount, validFrom: cp.valid_from, validUntil: cp.valid_until ?? null, conversationId: cp.conversation_id }, cp.created_at ?? '2025-01-01T00:00:00.000Z'),
-        false,
-      );
+      const input = { client, pkg, amount, validFrom: cp.valid_from, validUntil: cp.valid_until ?? null, conversationId: cp.conversation_id };
+      this.insert(buildClientPackage(cp.id, this.nextId('pay'), input, cp.created_at ?? '2025-01-01T00:00:00.000Z'), false);
     }
   }
 
@@ -185,10 +183,13 @@ export class SandboxStore {
     if (list) list.push(wire);
     else this.packagesByClient.set(wire.client_id, [wire]);
     const key = `${wire.client_id}\u0000${wire.package_id}\u0000${wire.valid_from}`;
-    const triple = this.triples.get(key) ?? { clientId: wire.client_id, packageId: wire.package_id, validFrom: wire.valid_from, count: 0, createdThisLife: 0 };
+    let triple = this.triples.get(key);
+    if (!triple) {
+      triple = { clientId: wire.client_id, packageId: wire.package_id, validFrom: wire.valid_from, count: 0, createdThisLife: 0 };
+      this.triples.set(key, triple);
+    }
     triple.count += 1;
     if (createdThisLife) triple.createdThisLife += 1;
-    this.triples.set(key, triple);
   }
 
   private nextId(prefix: string): string {

@@ -83,14 +83,16 @@ describe('bad requests', () => {
     expect((await call(`${sandbox.mainUrl}${CLIENTS}`)).status).toBe(200);
   });
 
-  it('survives garbage that is not HTTP', async () => {
+  it('answers garbage that is not HTTP with 400 and goes on', async () => {
     const { port } = new URL(sandbox.mainUrl);
-    await new Promise<void>((resolve) => {
+    const answer = await new Promise<string>((resolve) => {
+      let received = '';
       const socket = connect(Number(port), '127.0.0.1', () => socket.write('\x00\x01 not http at all\r\n\r\n'));
-      socket.on('close', () => resolve());
-      socket.on('error', () => resolve());
-      socket.resume();
+      socket.on('data', (chunk) => (received += String(chunk)));
+      socket.on('close', () => resolve(received));
+      socket.on('error', () => resolve(received));
     });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect((await call(`${sandbox.mainUrl}${CLIENTS}`)).status).toBe(200);
   });
 });
