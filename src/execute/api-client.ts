@@ -1,0 +1,391 @@
+// The platform API as the tool uses it. Every call goes through the run's one limiter; reads are
+// retried on 5xx and network errors, a 429 is waited out and sent again (it was not processed), and
+// the create is sent exactly once otherwise: an unclear outcome comes back as 'unknown' for the
+// caller to read back. The token goes into the Authorization header and nowhere else.
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { RunError } from '../errors.js';
+import {
+  clientPackagesAnswer,
+  clientsAnswer,
+  createdAnswer,
+  describeMismatch,
+  errorText,
+  isErrorEnvelope,
+  packagesAnswer,
+} from './api-schemas.js';
+import type { Client, ClientPackage, CreateBody, CreateResult, Package, RequestEvent } from './api-types.js';
+import { createPool, MAX_ANSWER_BYTES, send, type HttpOutcome } from './http.js';
+import type { RequestLimiter } from './rate-limit.js';
+import { decideRetry, parseRetryAfter } from './retry.js';
+
+export interface ApiClientOptions {
+  apiUrl: string;
+  fallbackUrl: string;
+  token: string;
+  limiter: RequestLimiter;
+  /** For idempotent GETs on 5xx / network errors (429s are waited, not counted). */
+  retries: number;
+  /** Pool sizes. */
+  concurrency: number;
+  connectTimeoutMs?: number;
+  responseTimeoutMs?: number;
+  /** Injected in tests; by default one keep-alive undici Pool per origin, sized to the concurrency. */
+  dispatcherFor?: (origin: string) => Dispatcher;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  onRequest?: (e: RequestEvent) => void;
+}
+
+/** A request that failed for good. The message is the server's error text when there was one; never the token. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly httpStatus?: number;
+  /** The code of the network failure (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...) when no answer came. */
+  readonly networkError?: string;
+
+  constructor(message: string, details: { httpStatus?: number; networkError?: string } = {}) {
+    super(message);
+    if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
+    if (details.networkError !== undefined) this.networkError = details.networkError;
+  }
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;
+/** 429s are not counted against the retries, but a server that never stops answering 429 must not hold a run forever. */
+export const MAX_RATE_LIMITED_RESENDS = 100;
+/** Clients are searched at the documented maximum page size. */
+export const CLIENTS_PER_PAGE = 50;
+/**
+ * Other lists ask for the documented default page size, so a server that silently caps the page
+ * size cannot make a full page look like the last one; a missed existing package would be billed twice.
+ */
+export const LIST_PER_PAGE = 25;
+export const MAX_PAGES = 10_000;
+const MAX_SERVER_TEXT = 200;
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+const CLIENTS_PATH = '/platform/v1/clients';
+const PACKAGES_PATH = '/platform/v1/payment/packages';
+const CREATE_PATH = '/platform/v1/payment/client_packages';
+const clientPackagesPath = (clientId: string) => `${CLIENTS_PATH}/${encodeURIComponent(clientId)}/payment/client_packages`;
+
+type Route = RequestEvent['route'];
+
+/** Where one of the two base URLs points: the origin for the pool, a path prefix, and what to show a person. */
+interface Base {
+  readonly origin: string;
+  readonly prefix: string;
+  readonly shown: string;
+}
+
+/** What a request came to: an answer with its parsed JSON (if any), or none. */
+type Reply =
+  | { readonly kind: 'answer'; readonly status: number; readonly json: unknown; readonly message: string; readonly retryAfterMs?: number }
+  | { readonly kind: 'no-answer'; readonly code: string; readonly message: string; readonly status?: number };
+
+export class ApiClient {
+  private readonly main: Base;
+  private readonly fallback: Base;
+  private readonly token: string;
+  private readonly dispatchers = new Map<string, Dispatcher>();
+  private readonly ownPools: Dispatcher[] = [];
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.main = baseOf(options.apiUrl);
+    this.fallback = baseOf(options.fallbackUrl);
+    this.token = options.token.trim();
+    // A line break would make undici refuse the header with an error far from its cause.
+    if (/[\x00-\x1f\x7f]/.test(this.token)) {
+      throw new RunError('CONFIG', 'PLATFORM_STAFF_TOKEN contains a line break or another control character; set it again.');
+    }
+    this.sleep = options.sleep ?? ((ms) => delay(ms));
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Clients whose email is this one (trimmed, any case), from every page of the search. */
+  async searchClientsByEmail(email: string): Promise<Client[]> {
+    const wanted = email.trim().toLowerCase();
+    if (!wanted) return []; // an empty search term could list every client
+    const found = await this.allPages('clients', this.main, CLIENTS_PATH, { search_by: 'email', search_term: email.trim() }, CLIENTS_PER_PAGE, clientsAnswer);
+    // The search may match more loosely than equality; only the same address is the same client.
+    return found.filter((c) => c.email.toLowerCase() === wanted);
+  }
+
+  async findClientsById(id: string): Promise<Client[]> {
+    if (!id.trim()) return [];
+    const found = await this.allPages('clients', this.main, CLIENTS_PATH, { search_by: 'uid', search_term: id.trim() }, CLIENTS_PER_PAGE, clientsAnswer);
+    return found.filter((c) => c.id === id.trim());
+  }
+
+  /** Every package of the business, from the fallback API; pages followed if the server pages. */
+  listPackages(): Promise<Package[]> {
+    return this.allPages('packages', this.fallback, PACKAGES_PATH, {}, LIST_PER_PAGE, packagesAnswer);
+  }
+
+  listClientPackages(clientId: string): Promise<ClientPackage[]> {
+    return this.allPages('client_packages', this.main, clientPackagesPath(clientId), {}, LIST_PER_PAGE, clientPackagesAnswer);
+  }
+
+  /** Exactly one create POST to the fallback URL (a 429 is waited out and sent again, since a 429 means not processed); never retried otherwise: the caller reads back on 'unknown'. */
+  async createClientPackage(body: CreateBody): Promise<CreateResult> {
+    const reply = await this.exchange('create', this.fallback, 'POST', CREATE_PATH, JSON.stringify(body));
+    if (reply.kind === 'no-answer') {
+      return { kind: 'unknown', ...(reply.status !== undefined && { httpStatus: reply.status }), message: reply.message };
+    }
+    const { status } = reply;
+    if (isSuccess(status)) {
+      const parsed = createdAnswer.safeParse(reply.json);
+      if (parsed.success && !isErrorEnvelope(reply.json)) return { kind: 'created', clientPackage: parsed.data, httpStatus: status };
+      // It answered success but not in a shape we can read: the package may well exist.
+      const why = parsed.success ? reply.message : describeMismatch(parsed.error);
+      return { kind: 'unknown', httpStatus: status, message: `the create answered ${status} but the answer could not be read (${this.clean(why)})` };
+    }
+    if (status >= 500 || status < 200) return { kind: 'unknown', httpStatus: status, message: reply.message };
+    // 3xx and 4xx (429 included, once the re-sends ran out): the server did not process it.
+    return { kind: 'rejected', httpStatus: status, message: reply.message };
+  }
+
+  /**
+   * Preflight before any row is sent: both URLs reachable and the token accepted. 401 → RunError TOKEN_REJECTED;
+   * a directory token → TOKEN_NOT_STAFF; unreachable → API_UNREACHABLE naming the URL; the fallback URL
+   * answering 404 → CONFIG.
+   */
+  async checkAccess(): Promise<void> {
+    const mainWhat = 'main API URL (PLATFORM_API_URL / --api-url)';
+    const clients = await this.withRetries('clients', this.main, 'GET', withQuery(CLIENTS_PATH, { page: '1', per_page: '1' }));
+    this.preflightVerdict(clients, this.main, mainWhat, CLIENTS_PATH, isSuccess);
+    if (clients.kind === 'answer' && !clientsAnswer.safeParse(clients.json).success) {
+      throw new RunError('CONFIG', `The ${mainWhat} ${this.main.shown} answered ${CLIENTS_PATH}, but not like the platform API.`);
+    }
+
+    const fallbackWhat = 'fallback API URL (PLATFORM_FALLBACK_API_URL / --fallback-url)';
+    const packages = await this.withRetries('packages', this.fallback, 'GET', withQuery(PACKAGES_PATH, { page: '1', per_page: '1' }));
+    this.preflightVerdict(packages, this.fallback, fallbackWhat, PACKAGES_PATH, isSuccess);
+
+    // An empty body cannot create anything: a staff token gets a 422 about a missing field, a
+    // directory token a 422 "Unauthorized". So this probe may be retried like a read.
+    const probe = await this.withRetries('create', this.fallback, 'POST', CREATE_PATH, '{}');
+    if (probe.kind === 'answer' && isSuccess(probe.status)) {
+      throw new RunError('CONFIG', `The ${fallbackWhat} ${this.fallback.shown} accepted an empty create request (${probe.status}); it does not behave like the platform API, so nothing is sent.`);
+    }
+    this.preflightVerdict(probe, this.fallback, fallbackWhat, CREATE_PATH, (status) => status === 400 || status === 422);
+    if (probe.kind === 'answer' && /unauthori[sz]ed/i.test(probe.message)) {
+      throw new RunError('TOKEN_NOT_STAFF', `The platform refused the token for creating client packages (${probe.status} "${probe.message}"): it is a directory token.`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.ownPools.map((pool) => pool.close()));
+  }
+
+  /** Throws the RunError a preflight reply calls for, unless it is an answer with an `expected` status. */
+  private preflightVerdict(reply: Reply, base: Base, what: string, path: string, expected: (status: number) => boolean): void {
+    if (reply.kind === 'no-answer') {
+      throw new RunError('API_UNREACHABLE', `Cannot reach the ${what} ${base.shown}: ${reply.message}.`);
+    }
+    const { status } = reply;
+    if (status === 401 || status === 403) {
+      throw new RunError('TOKEN_REJECTED', `The platform refused the token (${status} at ${base.shown}${path}): ${reply.message}.`);
+    }
+    if (status === 404 || status === 405) {
+      const role = base === this.main ? 'the main API' : 'the fallback endpoints (packages and creating client packages)';
+      throw new RunError('CONFIG', `The ${what} ${base.shown} does not serve ${role}: ${path} answered ${status}.`);
+    }
+    if (status === 429 || status >= 500) {
+      throw new RunError('API_UNREACHABLE', `The ${what} ${base.shown} is not answering normally: ${reply.message}.`);
+    }
+    if (!expected(status)) {
+      throw new RunError('CONFIG', `The ${what} ${base.shown} answered ${status} for ${path}: ${reply.message}.`);
+    }
+  }
+
+  /** Every page of a list, until a page is short, larger than asked (not paged), or brings nothing new. */
+  private async allPages<T extends { readonly id: string }>(
+    route: Route,
+    base: Base,
+    path: string,
+    query: Readonly<Record<string, string>>,
+    perPage: number,
+    schema: z.ZodType<T[]>,
+  ): Promise<T[]> {
+    const byId = new Map<string, T>();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const items = await this.getJson(route, base, withQuery(path, { ...query, page: String(page), per_page: String(perPage) }), schema);
+      const before = byId.size;
+      for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item);
+      if (items.length !== perPage || byId.size === before) return [...byId.values()];
+    }
+    throw new ApiError(`${path} still had more pages after ${MAX_PAGES}; stopped reading it.`);
+  }
+
+  private async getJson<T>(route: Route, base: Base, path: string, schema: z.ZodType<T>): Promise<T> {
+    const reply = await this.withRetries(route, base, 'GET', path);
+    if (reply.kind === 'no-answer') {
+      throw new ApiError(`GET ${path}: ${reply.message}`, { networkError: reply.code, ...(reply.status !== undefined && { httpStatus: reply.status }) });
+    }
+    if (!isSuccess(reply.status) || isErrorEnvelope(reply.json)) {
+      throw new ApiError(reply.message, { httpStatus: reply.status });
+    }
+    const parsed = schema.safeParse(reply.json);
+    if (!parsed.success) {
+      throw new ApiError(`unexpected answer from GET ${path}: ${this.clean(describeMismatch(parsed.error))}`, { httpStatus: reply.status });
+    }
+    return parsed.data;
+  }
+
+  /** Sends until the reply is final: 5xx and network errors retried as decideRetry says. Only for requests that are safe to repeat. */
+  private async withRetries(route: Route, base: Base, method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
+    for (let attempt = 1; ; attempt++) {
+      const reply = await this.exchange(route, base, method, path, body);
+      // A 429 here has already been waited out MAX_RATE_LIMITED_RESENDS times.
+      if (reply.kind === 'answer' && reply.status === 429) return reply;
+      const decision = decideRetry({
+        attempt,
+        maxRetries: this.options.retries,
+        ...(reply.kind === 'answer' ? { httpStatus: reply.status, retryAfterMs: reply.retryAfterMs } : { networkError: true }),
+        random: this.random,
+      });
+      if (!decision.retry) return reply;
+      await this.sleep(decision.delayMs);
+    }
+  }
+
+  /** One request through the limiter; a 429 is reported to it and sent again (up to MAX_RATE_LIMITED_RESENDS). */
+  private async exchange(route: Route, base: Base, method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
+    for (let resends = 0; ; resends++) {
+      const reply = await this.options.limiter.run(async () => {
+        const outcome = await this.sendOnce(route, base, method, path, body);
+        const reply = this.toReply(outcome, resends);
+        if (reply.kind === 'answer' && reply.status === 429) this.options.limiter.rateLimited(reply.retryAfterMs);
+        return reply;
+      });
+      if (reply.kind === 'no-answer' || reply.status !== 429 || resends >= MAX_RATE_LIMITED_RESENDS) return reply;
+    }
+  }
+
+  private async sendOnce(route: Route, base: Base, method: 'GET' | 'POST', path: string, body?: string): Promise<HttpOutcome> {
+    const started = performance.now();
+    const outcome = await send(this.dispatcherOf(base), {
+      origin: base.origin,
+      path: base.prefix + path,
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: 'application/json',
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body }),
+      timeoutMs: this.options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+    });
+    const durationMs = performance.now() - started;
+    this.options.onRequest?.(
+      outcome.kind === 'answer'
+        ? { method, route, httpStatus: outcome.status, durationMs }
+        : { method, route, networkError: outcome.code, ...(outcome.status !== undefined && { httpStatus: outcome.status }), durationMs },
+    );
+    return outcome;
+  }
+
+  private toReply(outcome: HttpOutcome, resends: number): Reply {
+    if (outcome.kind === 'no-answer') {
+      return { kind: 'no-answer', code: outcome.code, message: `no answer: ${outcome.description} (${outcome.code})`, ...(outcome.status !== undefined && { status: outcome.status }) };
+    }
+    let json: unknown;
+    try {
+      json = outcome.text.trim() === '' ? undefined : JSON.parse(outcome.text);
+    } catch {
+      json = undefined;
+    }
+    const said = json === undefined ? plainText(outcome.text.slice(0, 10 * MAX_SERVER_TEXT)) : errorText(json);
+    let message = said === undefined ? `HTTP ${outcome.status}` : this.clean(said);
+    if (outcome.status === 429) message = `rate limited: still 429 after waiting and sending again ${resends} times (${message})`;
+    if (outcome.truncated) message = `HTTP ${outcome.status}: the answer was larger than ${MAX_ANSWER_BYTES} bytes`;
+    const retryAfterMs = parseRetryAfter(outcome.headers['retry-after'], Date.now());
+    return { kind: 'answer', status: outcome.status, json, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+  }
+
+  /** Server text as shown to a person: short, and never the token even if a proxy echoed it. */
+  private clean(text: string): string {
+    const short = text.length > MAX_SERVER_TEXT ? `${text.slice(0, MAX_SERVER_TEXT)}…` : text;
+    return this.token ? short.split(this.token).join('[token]') : short;
+  }
+
+  private dispatcherOf(base: Base): Dispatcher {
+    let dispatcher = this.dispatchers.get(base.origin);
+    if (!dispatcher) {
+      if (this.options.dispatcherFor) {
+        dispatcher = this.options.dispatcherFor(base.origin);
+      } else {
+        dispatcher = createPool(base.origin, {
+          connections: this.options.concurrency,
+          connectTimeoutMs: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          responseTimeoutMs: this.options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+        });
+        this.ownPools.push(dispatcher);
+      }
+      this.dispatchers.set(base.origin, dispatcher);
+    }
+    return dispatcher;
+  }
+}
+
+/**
+ * Refuse plain http:// for a host other than loopback (127.0.0.0/8, ::1, localhost) unless
+ * allowInsecure: RunError INSECURE_URL. Also reject non-http(s) URLs (RunError CONFIG).
+ */
+export function checkApiUrl(url: string, allowInsecure: boolean): void {
+  const parsed = parseApiUrl(url);
+  if (parsed.username || parsed.password) {
+    throw new RunError('CONFIG', 'The API URL must not contain a user name or password; the token goes in PLATFORM_STAFF_TOKEN.');
+  }
+  if (parsed.search || parsed.hash) {
+    throw new RunError('CONFIG', `The API URL must not contain a query or fragment (got ${parsed.origin}${parsed.pathname}${parsed.search}${parsed.hash}).`);
+  }
+  if (parsed.protocol === 'http:' && !allowInsecure && !isLoopback(parsed.hostname)) {
+    throw new RunError('INSECURE_URL', `${parsed.origin} is plain http:// to another machine: the token would travel unencrypted.`);
+  }
+}
+
+function parseApiUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new RunError('CONFIG', `"${url}" is not a URL; give the API URL like https://api.example.com.`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new RunError('CONFIG', `The API URL must start with https:// (got ${parsed.protocol}//).`);
+  }
+  return parsed;
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]') return true;
+  // WHATWG URL has already turned 127.1 and 0x7f.1 into dotted decimal, and ::ffff:127.0.0.1 into hex.
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  return /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+}
+
+/** The origin for the pool and any path prefix before `/platform/v1` (dropped if the URL already ends with it). */
+function baseOf(url: string): Base {
+  const parsed = parseApiUrl(url);
+  const prefix = parsed.pathname.replace(/\/+$/, '').replace(/\/platform\/v1$/, '');
+  return { origin: parsed.origin, prefix, shown: parsed.origin + prefix };
+}
+
+function withQuery(path: string, query: Readonly<Record<string, string>>): string {
+  const search = new URLSearchParams(query).toString();
+  return search ? `${path}?${search}` : path;
+}
+
+/** A non-JSON body as one short line: an HTML error page reads as its text. */
+function plainText(text: string): string | undefined {
+  const line = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return line || undefined;
+}
