@@ -113,9 +113,10 @@ describe('rate', () => {
     const s = await start({ rate: 10 });
     const replies = await Promise.all(Array.from({ length: 30 }, () => call(`${s.mainUrl}${CLIENTS}?per_page=1`)));
     const limited = replies.filter((r) => r.status === 429);
+    // The burst (10) passes, plus what refills while 30 requests arrive on a busy machine.
     expect(replies.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(10);
-    expect(replies.filter((r) => r.status === 200).length).toBeLessThanOrEqual(11);
-    expect(limited.length).toBeGreaterThanOrEqual(19);
+    expect(limited.length).toBeGreaterThanOrEqual(15);
+    expect(limited.length + replies.filter((r) => r.status === 200).length).toBe(30);
     for (const reply of limited) {
       expect(reply.json).toEqual({ status: 'Error', error: 'Too many requests' });
       expect(Number(reply.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -144,14 +145,14 @@ describe('rate', () => {
 
 describe('latency and setFaults', () => {
   it('adds the latency before every answer, and setFaults changes the knobs live', async () => {
-    const s = await start({ latencyMs: 150 });
+    const s = await start({ latencyMs: 400 });
     let started = performance.now();
     await call(`${s.mainUrl}${CLIENTS}`);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
     s.inspect.setFaults({ latencyMs: 0, failRate: 1 });
     started = performance.now();
     expect((await call(`${s.mainUrl}${CLIENTS}`)).status).toBe(500);
-    expect(performance.now() - started).toBeLessThan(140);
+    expect(performance.now() - started).toBeLessThan(300);
   });
 
   it('refuses a knob out of range with a message naming it', async () => {
