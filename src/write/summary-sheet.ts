@@ -1,7 +1,7 @@
 // The `Summary` sheet of an XLSX results file: what a person checks before reconciling the rows.
 import type { Cell, Worksheet } from 'exceljs';
 import { STATUSES, type CellValue, type MoneyTotals, type RunSummary } from '../pipeline/types.js';
-import { isStatus, setCellValue, styleBold, styleStatus } from './xlsx-cells.js';
+import { isStatus, restyle, setCellValue, styleBold, styleStatus } from './xlsx-cells.js';
 
 /** Option names that could carry a secret are left out even if one ever reaches the summary. */
 const SECRET_OPTION = /token|secret|password|authori[sz]ation|api[-_ ]?key/i;
@@ -31,7 +31,7 @@ function writeCell(cell: Cell, value: CellValue | Money, bold: boolean): void {
   else setCellValue(cell, value);
   if (bold) styleBold(cell);
   // Counts beside their labels, not at the far edge of the wide text column.
-  if (typeof value === 'number') cell.alignment = { horizontal: 'left' };
+  if (typeof value === 'number') restyle(cell, { alignment: { horizontal: 'left' } });
 }
 
 function summaryLines(summary: RunSummary): Line[] {
@@ -95,7 +95,7 @@ export function setMoney(cell: Cell, decimal: string): void {
     return;
   }
   cell.value = Number(decimal);
-  cell.numFmt = `#,##0.${'0'.repeat(Math.max(2, fraction.length))}`;
+  restyle(cell, { numFmt: `#,##0.${'0'.repeat(Math.max(2, fraction.length))}` });
 }
 
 function isMoney(value: CellValue | Money): value is Money {

@@ -1,10 +1,26 @@
 // How one value and one status look in an XLSX sheet: cell types, number formats, colours, widths.
-import type { Cell } from 'exceljs';
+//
+// Cells get shared, frozen style objects. exceljs remembers the style id of a style object it has seen,
+// so a million cells sharing a handful of objects cost a lookup each, where a style object per cell is
+// rendered to XML and compared every time (about half the time of a large write). Frozen, because
+// exceljs's own setters (cell.numFmt = ...) would change the object for every cell that shares it:
+// styles here are only ever replaced, never edited.
+import type { Cell, Style } from 'exceljs';
 import type { CellValue, Status } from '../pipeline/types.js';
 import { dateCellText, dateCellToDate, dateNumberFormat, startsLikeFormula } from './cells.js';
 
 /** Excel refuses (asks to "repair") a file with a longer cell; only a CSV input can carry one. */
 const MAX_CELL_TEXT = 32_767;
+
+// A font without a name makes LibreOffice fall back to a serif face; this is the workbook's default.
+const BODY_FONT = { name: 'Calibri', family: 2, size: 11 } as const;
+
+const shared = (style: Partial<Style>): Partial<Style> => Object.freeze(style);
+const PLAIN = shared({});
+// Text format keeps a formula-looking text text even after someone edits the cell in Excel.
+const TEXT = shared({ numFmt: '@' });
+const DATE = shared({ numFmt: dateNumberFormat({ kind: 'date', iso: '' }) });
+const DATE_TIME = shared({ numFmt: dateNumberFormat({ kind: 'date', iso: '', time: '00:00:00' }) });
 
 /**
  * Writes a value with its own type: numbers as numbers, booleans as booleans, a DateCell as a real
@@ -12,73 +28,66 @@ const MAX_CELL_TEXT = 32_767;
  * exceljs only writes a formula for a `{ formula }` value, never for a string that starts with `=`.
  */
 export function setCellValue(cell: Cell, value: CellValue): void {
+  cell.style = PLAIN;
   if (value === null) return;
   if (typeof value === 'string') {
     cell.value = value.length > MAX_CELL_TEXT ? `${value.slice(0, MAX_CELL_TEXT - 1)}…` : value;
-    // Text format keeps it text even after an edit in Excel, which would otherwise run `=...`.
-    if (startsLikeFormula(value)) cell.numFmt = '@';
-    return;
-  }
-  if (typeof value === 'number') {
+    if (startsLikeFormula(value)) cell.style = TEXT;
+  } else if (typeof value === 'number') {
     cell.value = Number.isFinite(value) ? value : String(value);
-    return;
-  }
-  if (typeof value === 'boolean') {
+  } else if (typeof value === 'boolean') {
     cell.value = value;
-    return;
-  }
-  if (value.kind === 'date') {
+  } else if (value.kind === 'date') {
     const date = dateCellToDate(value);
-    if (date) {
-      cell.value = date;
-      cell.numFmt = dateNumberFormat(value);
-    } else {
-      cell.value = dateCellText(value);
-    }
-    return;
+    cell.value = date ?? dateCellText(value);
+    if (date) cell.style = value.time ? DATE_TIME : DATE;
+  } else {
+    cell.value = value.text;
   }
-  cell.value = value.text;
-}
-
-interface StatusLook {
-  readonly fill: string;
-  readonly font: string;
 }
 
 // Excel's own "Good", "Bad" and "Neutral" cell styles, and greys: they read in Excel and LibreOffice,
 // on screen and printed in black and white, and the status word stays in the cell for colour-blind eyes.
-const STATUS_LOOKS: Readonly<Record<Status, StatusLook>> = {
-  created: { fill: 'FFC6EFCE', font: 'FF006100' },
-  skipped: { fill: 'FFE2EFDA', font: 'FF375623' },
-  would_create: { fill: 'FFD9EAD3', font: 'FF274E13' },
-  valid: { fill: 'FFEBF1DE', font: 'FF4F6228' },
-  duplicate: { fill: 'FFFFEB9C', font: 'FF9C5700' },
-  invalid: { fill: 'FFFFC7CE', font: 'FF9C0006' },
-  failed: { fill: 'FFFFC7CE', font: 'FF9C0006' },
-  pending: { fill: 'FFD9D9D9', font: 'FF404040' },
+const STATUS_LOOKS: Readonly<Record<Status, readonly [fill: string, font: string]>> = {
+  created: ['FFC6EFCE', 'FF006100'],
+  skipped: ['FFE2EFDA', 'FF375623'],
+  would_create: ['FFD9EAD3', 'FF274E13'],
+  valid: ['FFEBF1DE', 'FF4F6228'],
+  duplicate: ['FFFFEB9C', 'FF9C5700'],
+  invalid: ['FFFFC7CE', 'FF9C0006'],
+  failed: ['FFFFC7CE', 'FF9C0006'],
+  pending: ['FFD9D9D9', 'FF404040'],
 };
+
+const STATUS_STYLES = Object.fromEntries(
+  Object.entries(STATUS_LOOKS).map(([status, [fill, font]]) => [
+    status,
+    shared({ fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: fill } }, font: { ...BODY_FONT, color: { argb: font } } }),
+  ]),
+) as Record<Status, Partial<Style>>;
 
 export function isStatus(value: unknown): value is Status {
   return typeof value === 'string' && Object.hasOwn(STATUS_LOOKS, value);
 }
 
-// A font without a name makes LibreOffice fall back to a serif face; this is the workbook's default.
-const BODY_FONT = { name: 'Calibri', family: 2, size: 11 } as const;
-
+/** Colours a status cell; the cell holds the status word as plain text. */
 export function styleStatus(cell: Cell, status: Status): void {
-  const look = STATUS_LOOKS[status];
-  cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: look.fill } };
-  cell.font = { ...BODY_FONT, color: { argb: look.font } };
+  cell.style = STATUS_STYLES[status];
+}
+
+/** Adds to a cell's style without touching the shared object it may have. */
+export function restyle(cell: Cell, more: Partial<Style>): void {
+  cell.style = { ...cell.style, ...more };
 }
 
 export function styleBold(cell: Cell): void {
-  cell.font = { ...BODY_FONT, bold: true };
+  restyle(cell, { font: { ...BODY_FONT, bold: true } });
 }
 
 /** The header: bold, and the columns this tool adds on a light blue so a person sees where they start. */
 export function styleHeader(cell: Cell, added: boolean): void {
   styleBold(cell);
-  if (added) cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
+  if (added) restyle(cell, { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } });
 }
 
 /** Characters a value takes on screen, for column widths. */

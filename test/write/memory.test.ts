@@ -50,8 +50,9 @@ it(`writes ${ROWS.toLocaleString('en')} XLSX rows with flat memory`, async () =>
     `${ROWS} rows: heap peak ${(early / MB).toFixed(0)} MB in the first half, ${(late / MB).toFixed(0)} MB in the second; ` +
       `buffers peak ${(buffers / MB).toFixed(1)} MB; results ${(size / MB).toFixed(1)} MB`,
   );
-  // Buffering the zip instead of streaming it grows the buffers by ~0.6 MB per thousand rows.
-  expect(buffers).toBeLessThan(32 * MB);
+  // Streamed, the buffers saw-tooth under ~20 MB as they are collected; buffering the zip instead of
+  // streaming it grows them by ~0.7 MB per thousand rows, to ~70 MB here.
+  expect(buffers).toBeLessThan(48 * MB);
   // Flat: the second half does not hold much more than the first (garbage collection timing aside).
   expect(late).toBeLessThan(early + 48 * MB);
 });

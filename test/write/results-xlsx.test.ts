@@ -96,6 +96,9 @@ describe('XLSX results', () => {
     expect(fillOf('duplicate')).toBe('FFFFEB9C');
     expect(fillOf('pending')).toBe('FFD9D9D9');
     expect(new Set(['created', 'skipped', 'would_create', 'valid'].map((s) => fillOf(s as Status))).size).toBe(4);
+    // Only the status cells: the cells beside them keep no fill.
+    expect(sheet.getCell('A2').fill).toBeUndefined();
+    expect(sheet.getCell('H2').fill).toBeUndefined();
   });
 
   it('writes formula-looking text as plain string cells, never formulas', async () => {
