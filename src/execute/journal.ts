@@ -1,0 +1,157 @@
+// The import's memory across crashes. Before each create an intent is made durable, after it the outcome:
+// a resumed run reuses finished outcomes and reads back every row that had an intent before sending again.
+// Lines are JSON, appended and fsync'd in groups (one fsync serves every row that finished meanwhile).
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import type { RowOutcome } from '../pipeline/types.js';
+
+export interface JournalRun {
+  readonly apiUrl: string;
+  readonly fallbackUrl: string;
+}
+
+interface RunLine extends JournalRun {
+  readonly k: 'run';
+  readonly v: 1;
+}
+
+interface IntentLine {
+  readonly k: 'intent';
+  readonly key: string;
+  /** Ids of matching packages the client already had before the first create of this row. */
+  readonly before: readonly string[];
+  readonly attempt: number;
+}
+
+interface OutcomeLine {
+  readonly k: 'outcome';
+  readonly key: string;
+  readonly outcome: Omit<RowOutcome, 'sourceRow'>;
+}
+
+type JournalLine = RunLine | IntentLine | OutcomeLine;
+
+/** What an earlier run left for one row identity. */
+export interface PriorState {
+  /** Set once a create was sent (or about to be): the ids that existed before it. */
+  readonly before?: readonly string[];
+  readonly attempts: number;
+  /** A finished outcome worth reusing (created or skipped). */
+  readonly done?: Omit<RowOutcome, 'sourceRow'>;
+}
+
+const REUSABLE = new Set(['created', 'skipped']);
+
+function parseLines(text: string): JournalLine[] {
+  const lines: JournalLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue;
+    try {
+      lines.push(JSON.parse(raw) as JournalLine);
+    } catch {
+      // A torn last line from a crash mid-write: everything before it is intact.
+    }
+  }
+  return lines;
+}
+
+export class Journal {
+  private queue: string[] = [];
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly file: FileHandle,
+    private readonly prior: Map<string, PriorState>,
+    readonly resumed: boolean,
+  ) {}
+
+  /**
+   * Opens the journal at `path`, loading what an earlier run against the same API left there.
+   * A journal written against other URLs belongs to another server and is started afresh.
+   */
+  static async open(path: string, run: JournalRun): Promise<Journal> {
+    const prior = new Map<string, PriorState>();
+    let resumed = false;
+    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+    const lines = parseLines(text);
+    const header = lines[0];
+    const sameRun =
+      header?.k === 'run' && header.apiUrl === run.apiUrl && header.fallbackUrl === run.fallbackUrl;
+    if (sameRun) {
+      resumed = lines.length > 1;
+      for (const line of lines) foldLine(prior, line);
+    }
+    const file = await open(path, sameRun ? 'a' : 'w');
+    const journal = new Journal(path, file, prior, resumed);
+    if (!sameRun) await journal.append({ k: 'run', v: 1, ...run });
+    return journal;
+  }
+
+  priorState(key: string): PriorState | undefined {
+    return this.prior.get(key);
+  }
+
+  /** Durable before the create is sent. */
+  intent(key: string, before: readonly string[], attempt: number): Promise<void> {
+    return this.append({ k: 'intent', key, before, attempt });
+  }
+
+  /** Durable before the row counts as done. */
+  outcome(key: string, outcome: RowOutcome): Promise<void> {
+    const { sourceRow: _, ...rest } = outcome;
+    return this.append({ k: 'outcome', key, outcome: rest });
+  }
+
+  async close(): Promise<void> {
+    await this.flushing;
+    await this.file.close();
+  }
+
+  async remove(): Promise<void> {
+    await this.close();
+    await rm(this.path, { force: true });
+  }
+
+  private append(line: JournalLine): Promise<void> {
+    this.queue.push(JSON.stringify(line) + '\n');
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.flushing) this.flushing = this.flush();
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const text = this.queue.join('');
+      const waiters = this.waiters;
+      this.queue = [];
+      this.waiters = [];
+      try {
+        await this.file.appendFile(text, 'utf8');
+        await this.file.datasync();
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+}
+
+function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
+  if (line.k === 'run') return;
+  const state = prior.get(line.key) ?? { attempts: 0 };
+  if (line.k === 'intent') {
+    prior.set(line.key, {
+      ...state,
+      // The first intent's view is the one that matters: later ones may already include our own package.
+      before: state.before ?? line.before,
+      attempts: Math.max(state.attempts, line.attempt),
+    });
+  } else if (REUSABLE.has(line.outcome.status)) {
+    prior.set(line.key, { ...state, done: line.outcome });
+  }
+}

@@ -1,0 +1,63 @@
+import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Journal } from '../../src/execute/journal.js';
+
+const RUN = { apiUrl: 'https://api.example.test', fallbackUrl: 'https://fallback.example.test' };
+
+async function fresh(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'cp-journal-')), 'sheet.results.csv.journal');
+}
+
+describe('Journal', () => {
+  it('remembers intents and finished outcomes across runs', async () => {
+    const path = await fresh();
+    const first = await Journal.open(path, RUN);
+    expect(first.resumed).toBe(false);
+    await first.intent('a', ['cp_1'], 1);
+    await first.intent('a', ['cp_1', 'cp_9'], 2);
+    await first.outcome('b', { sourceRow: 3, status: 'created', message: 'created', clientPackageId: 'cp_2' });
+    await first.outcome('c', { sourceRow: 4, status: 'failed', message: 'rejected' });
+    await first.close();
+
+    const second = await Journal.open(path, RUN);
+    expect(second.resumed).toBe(true);
+    expect(second.priorState('a')).toEqual({ before: ['cp_1'], attempts: 2 });
+    expect(second.priorState('b')?.done).toMatchObject({ status: 'created', clientPackageId: 'cp_2' });
+    expect(second.priorState('c')?.done).toBeUndefined();
+    await second.close();
+  });
+
+  it('survives a torn last line', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    await j.outcome('b', { sourceRow: 3, status: 'skipped', message: 'exists' });
+    await j.close();
+    await appendFile(path, '{"k":"outcome","key":"x","outc');
+    const again = await Journal.open(path, RUN);
+    expect(again.priorState('b')?.done?.status).toBe('skipped');
+    await again.close();
+  });
+
+  it('starts afresh when the journal was written against another server', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
+    await j.close();
+    const other = await Journal.open(path, { ...RUN, apiUrl: 'https://other.example.test' });
+    expect(other.resumed).toBe(false);
+    expect(other.priorState('b')).toBeUndefined();
+    await other.close();
+  });
+
+  it('makes many concurrent appends durable in order, one line each', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => j.intent(`k${i}`, [], 1)));
+    await j.close();
+    const lines = (await readFile(path, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(201);
+    expect(lines.slice(1).map((l) => JSON.parse(l).key)).toEqual(Array.from({ length: 200 }, (_, i) => `k${i}`));
+  });
+});
