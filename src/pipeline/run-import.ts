@@ -1,0 +1,182 @@
+// The whole import, top to bottom: read, check access, load packages, run each row, write results.
+import { setTimeout as delay } from 'node:timers/promises';
+import { RunError } from '../errors.js';
+import { ApiClient, checkApiUrl } from '../execute/api-client.js';
+import type { RequestEvent } from '../execute/api-types.js';
+import { RowExecutor, INTERRUPTED_MESSAGE } from '../execute/executor.js';
+import { Journal } from '../execute/journal.js';
+import { createLimiter } from '../execute/rate-limit.js';
+import { Lookups } from '../resolve/lookups.js';
+import { indexPackages } from '../resolve/resolve.js';
+import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import { identityKey, readRecords } from '../validate/index.js';
+import { openResultsWriter, resultsTarget } from '../write/index.js';
+import { countRows, summarize } from './common.js';
+import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type RunHooks, type RunResult } from './options.js';
+import { OrderedQueue } from './ordered.js';
+import { Tally } from './tally.js';
+import type { RowOutcome, SourceRow } from './types.js';
+
+interface Connection {
+  readonly apiUrl: string;
+  readonly fallbackUrl: string;
+  readonly token: string;
+  readonly sandbox?: Sandbox;
+}
+
+async function connect(options: ImportOptions): Promise<Connection> {
+  if (options.sandbox) {
+    const sandbox = await startSandbox(options.sandbox === true ? {} : options.sandbox);
+    return { apiUrl: sandbox.mainUrl, fallbackUrl: sandbox.fallbackUrl, token: sandbox.tokens.staff, sandbox };
+  }
+  if (!options.apiUrl) throw new RunError('CONFIG', 'No API URL: set PLATFORM_API_URL or pass --api-url (or --sandbox to rehearse).');
+  if (!options.token) throw new RunError('TOKEN_MISSING', 'No staff token: PLATFORM_STAFF_TOKEN is not set.');
+  const fallbackUrl = options.fallbackUrl ?? options.apiUrl;
+  checkApiUrl(options.apiUrl, options.allowInsecureHttp ?? false);
+  checkApiUrl(fallbackUrl, options.allowInsecureHttp ?? false);
+  return { apiUrl: options.apiUrl, fallbackUrl, token: options.token };
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { signal }).catch(() => undefined);
+
+export async function runImport(options: ImportOptions, hooks: RunHooks = {}): Promise<RunResult> {
+  checkReadOptions(options);
+  const limits = checkedLimits(options);
+  const target = resultsTarget(options.file, options.out);
+  const startedAt = new Date();
+  const log = hooks.log ?? (() => undefined);
+  const connection = await connect(options);
+  const requests = { total: 0, rateLimited: 0 };
+  const onRequest = (e: RequestEvent) => {
+    requests.total++;
+    if (e.httpStatus === 429) requests.rateLimited++;
+  };
+  const api = new ApiClient({
+    apiUrl: connection.apiUrl,
+    fallbackUrl: connection.fallbackUrl,
+    token: connection.token,
+    limiter: createLimiter({ rate: limits.rate, concurrency: limits.concurrency }),
+    retries: limits.retries,
+    concurrency: limits.concurrency,
+    onRequest,
+  });
+  let stream: Awaited<ReturnType<typeof readRecords>> | undefined;
+  try {
+    stream = await readRecords(options.file, options);
+    log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
+    await api.checkAccess();
+    const packages = indexPackages(await api.listPackages());
+    log(`${packages.all.length} packages on the platform`);
+
+    const journal = options.dryRun
+      ? undefined
+      : await Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl });
+    if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
+
+    const stop = new AbortController();
+    const onUserAbort = () => stop.abort();
+    options.signal?.addEventListener('abort', onUserAbort, { once: true });
+    if (options.signal?.aborted) stop.abort();
+
+    const executor = new RowExecutor({
+      api,
+      lookups: new Lookups(api),
+      packages,
+      journal,
+      onExisting: options.onExisting ?? 'skip',
+      dryRun: options.dryRun ?? false,
+      retries: limits.retries,
+      sleep,
+      random: Math.random,
+      signal: stop.signal,
+    });
+
+    const writer = await openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName });
+    const tally = new Tally();
+    let unknownOutcomes = 0;
+    let total: number | undefined;
+    void countRows(options).then((n) => (total = n), () => undefined);
+    const report = (phase: 'running' | 'writing') =>
+      hooks.progress?.({ phase, done: tally.rows, total, counts: tally.counts, requests: requests.total, rateLimited: requests.rateLimited });
+
+    const queue = new OrderedQueue<{ row: SourceRow; outcome: RowOutcome }>(async ({ row, outcome }) => {
+      tally.add(outcome);
+      if (outcome.code === 'OUTCOME_UNKNOWN') unknownOutcomes++;
+      await writer.write(row, outcome);
+      report('running');
+    }, 2000 + limits.concurrency * 8);
+
+    let fatal: RunError | undefined;
+    const inFlight = new Set<Promise<void>>();
+    const maxRowsInFlight = limits.concurrency * 4;
+    try {
+      for await (const item of stream.items) {
+        const seq = await queue.reserve();
+        const { row } = item;
+        if (item.outcome) {
+          queue.complete(seq, { row, outcome: item.outcome });
+          continue;
+        }
+        if (stop.signal.aborted) {
+          queue.complete(seq, { row, outcome: pendingOutcome(row) });
+          continue;
+        }
+        while (inFlight.size >= maxRowsInFlight) await Promise.race(inFlight);
+        const running: Promise<void> = executor
+          .execute(item.record, identityKey(item.record))
+          .then(
+            (outcome) => queue.complete(seq, { row, outcome }),
+            (error: unknown) => {
+              if (!(error instanceof RunError)) throw error;
+              fatal ??= error;
+              stop.abort();
+              queue.complete(seq, { row, outcome: pendingOutcome(row) });
+            },
+          )
+          .finally(() => inFlight.delete(running));
+        inFlight.add(running);
+      }
+      await Promise.all(inFlight);
+      await queue.flushed();
+    } catch (error) {
+      await writer.abort();
+      await journal?.close();
+      throw error;
+    }
+    report('writing');
+
+    const interrupted = stop.signal.aborted;
+    const summary = summarize({
+      command: 'import',
+      tally,
+      startedAt,
+      inputFile: options.file,
+      sheet: stream.sheetName,
+      apiUrl: connection.apiUrl,
+      fallbackUrl: connection.fallbackUrl,
+      options: describeOptions(options, {
+        rate: String(limits.rate),
+        concurrency: String(limits.concurrency),
+        retries: String(limits.retries),
+        ...(options.sandbox ? { sandbox: 'embedded' } : {}),
+        requests: String(requests.total),
+        'rate limited (429)': String(requests.rateLimited),
+      }),
+      interrupted,
+    });
+    const files = await writer.finish(summary);
+    // Keep the journal while anything is left to resume or to read back; a finished run needs none.
+    const unfinished = interrupted || tally.counts.pending > 0 || unknownOutcomes > 0;
+    if (journal) await (unfinished ? journal.close() : journal.remove());
+    return { summary, files, ...(fatal && { error: fatal }) };
+  } finally {
+    await stream?.close();
+    await api.close();
+    await connection.sandbox?.close();
+  }
+}
+
+function pendingOutcome(row: SourceRow): RowOutcome {
+  return { sourceRow: row.sourceRow, status: 'pending', code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE };
+}

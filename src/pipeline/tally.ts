@@ -1,0 +1,33 @@
+// Counts by status and money totals by currency, kept as rows finish; the Summary is read off it.
+import { addMoney } from '../validate/money.js';
+import { STATUSES, type MoneyTotals, type RowOutcome, type Status } from './types.js';
+
+export class Tally {
+  readonly counts: Record<Status, number> = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  private readonly created: Record<string, string> = {};
+  private readonly sheet: Record<string, string> = {};
+  rows = 0;
+
+  /** `sheetPrice` is the price a row stands for (its own, or its package's once resolved). */
+  add(outcome: RowOutcome, sheetPrice?: { price?: string; currency?: string }): void {
+    this.rows++;
+    this.counts[outcome.status]++;
+    const counted = outcome.price !== undefined ? outcome : sheetPrice;
+    if (counted?.price !== undefined) addTo(this.sheet, counted.currency ?? '', counted.price);
+    if ((outcome.status === 'created' || outcome.status === 'would_create') && outcome.price !== undefined) {
+      addTo(this.created, outcome.currency ?? '', outcome.price);
+    }
+  }
+
+  get createdTotal(): MoneyTotals {
+    return { ...this.created };
+  }
+
+  get sheetTotal(): MoneyTotals {
+    return { ...this.sheet };
+  }
+}
+
+function addTo(totals: Record<string, string>, currency: string, amount: string): void {
+  totals[currency] = addMoney(totals[currency] ?? '0', amount);
+}
