@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// argv -> options -> engine -> exit code. The only place where errors become exit codes.
+import { Command, CommanderError, Option } from 'commander';
+import { RunError } from '../errors.js';
+import type { RunHooks, RunResult } from '../pipeline/options.js';
+import { runImport } from '../pipeline/run-import.js';
+import { validateFile } from '../pipeline/validate-file.js';
+import { writeTemplate } from '../write/template.js';
+import { runDemo } from './demo.js';
+import { importOptions, readOptions, type ImportFlags, type ReadFlags } from './options.js';
+import { createProgressView } from './progress.js';
+import { printResult, exitCodeOf } from './report.js';
+import { registerSandboxCommand } from './sandbox-command.js';
+
+export const EXIT = { ok: 0, rowsNeedAttention: 1, couldNotStart: 2, interrupted: 130 } as const;
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function readCommandOptions(command: Command): Command {
+  return command
+    .option('--sheet <name>', 'XLSX sheet to read (default: the first)')
+    .option('--out <path>', 'results file; its extension (.xlsx or .csv) picks the format')
+    .option('--map <"Header Text=field">', 'map a column to a field (repeatable)', collect, [])
+    .addOption(
+      new Option('--date-format <format>', 'how to read D/M/Y-style dates')
+        .choices(['auto', 'YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY'])
+        .default('auto'),
+    )
+    .option('--limit <n>', 'only the first N data rows (a canary run)')
+    .option('--json', 'print one JSON summary object on stdout, nothing else')
+    .option('--no-progress', 'no progress bar or progress lines');
+}
+
+async function withProgress(flags: ReadFlags, run: (hooks: RunHooks) => Promise<RunResult>): Promise<RunResult> {
+  const view = createProgressView(process.stderr, flags.progress !== false);
+  try {
+    return await run({ progress: (p) => view.update(p), log: (line) => view.log(line) });
+  } finally {
+    view.stop();
+  }
+}
+
+/** First Ctrl-C: stop sending and finish cleanly. Second: leave at once (the journal makes that safe). */
+function interruptHandler(): AbortController {
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write('\nStopping: letting requests in flight finish, then writing the results (Ctrl-C again to quit now).\n');
+    controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  return controller;
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('client-packages')
+    .description('Assign payment packages to clients in bulk from a CSV or XLSX sheet, exactly once per row.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for the options)');
+
+  program
+    .command('template')
+    .description('write an input template (headers, one example row, notes)')
+    .addOption(new Option('--format <format>', 'xlsx or csv (default: from --out, else xlsx)').choices(['xlsx', 'csv']))
+    .option('--out <path>', 'where to write it')
+    .action(async (flags: { format?: 'xlsx' | 'csv'; out?: string }) => {
+      const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'xlsx');
+      const path = await writeTemplate({ format, ...(flags.out !== undefined && { out: flags.out }) });
+      process.stdout.write(`Template written: ${path}\n`);
+      setExit(EXIT.ok);
+    });
+
+  readCommandOptions(program.command('validate <file>'))
+    .description('read and validate a sheet offline (no network); write the results sheet')
+    .action(async (file: string, flags: ReadFlags) => {
+      const result = await withProgress(flags, (hooks) => validateFile(readOptions(file, flags), hooks));
+      printResult(result, flags.json ?? false);
+      setExit(exitCodeOf(result));
+    });
+
+  readCommandOptions(program.command('import <file>'))
+    .description('resolve, check existing, create each client package exactly once, write results')
+    .option('--dry-run', 'do everything but the create: rows get would_create')
+    .option('--api-url <url>', 'main gateway (default: PLATFORM_API_URL)')
+    .option('--fallback-url <url>', 'fallback API (default: PLATFORM_FALLBACK_API_URL, else the main URL)')
+    .option('--allow-insecure-http', 'allow plain http:// to a host other than this machine')
+    .option('--concurrency <n>', 'requests in flight at most (default 8)')
+    .option('--rate <n>', 'API requests per second, all endpoints together (default 10)')
+    .option('--retries <n>', 'retries of a 5xx or network error (default 5)')
+    .addOption(new Option('--on-existing <mode>', 'a package with the same valid_from exists').choices(['skip', 'create']).default('skip'))
+    .option('--env-file <path>', 'read PLATFORM_* settings from this file')
+    .option('--sandbox', 'run against an embedded sandbox (a rehearsal; nothing reaches the platform)')
+    .action(async (file: string, flags: ImportFlags) => {
+      const options = importOptions(file, flags, process.env);
+      const controller = interruptHandler();
+      const result = await withProgress(flags, (hooks) => runImport({ ...options, signal: controller.signal }, hooks));
+      printResult(result, flags.json ?? false);
+      setExit(exitCodeOf(result));
+    });
+
+  registerSandboxCommand(program);
+
+  program
+    .command('demo')
+    .description('import the bundled sample into an embedded sandbox and show where the results are')
+    .option('--no-progress', 'no progress bar or progress lines')
+    .action(async (flags: { progress?: boolean }) => {
+      setExit(await runDemo(flags.progress !== false));
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => (exitCode = code));
+  program.exitOverride();
+  for (const sub of program.commands) sub.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof CommanderError) {
+    const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+    return benign.includes(error.code) ? EXIT.ok : EXIT.couldNotStart;
+  }
+  if (error instanceof RunError) {
+    process.stderr.write(`Error: ${error.message}\n${error.advice}\n`);
+    return EXIT.couldNotStart;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Error: ${message}\n`);
+  if (process.env.CLIENT_PACKAGES_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return EXIT.couldNotStart;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  () => process.exit(EXIT.couldNotStart),
+);

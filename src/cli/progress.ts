@@ -1,0 +1,87 @@
+// Progress for a person: a bar on a terminal, a plain line every few seconds anywhere else (logs, CI).
+import cliProgress from 'cli-progress';
+import type { Progress } from '../pipeline/options.js';
+import { STATUSES } from '../pipeline/types.js';
+
+export interface ProgressView {
+  update(progress: Progress): void;
+  /** Prints a line above the bar without tearing it. */
+  log(line: string): void;
+  stop(): void;
+}
+
+const PLAIN_EVERY_MS = 5000;
+
+function countsText(progress: Progress): string {
+  return STATUSES.filter((s) => progress.counts[s] > 0)
+    .map((s) => `${s} ${progress.counts[s]}`)
+    .join(', ');
+}
+
+function rowsPerSecond(done: number, startedAt: number): number {
+  const seconds = (Date.now() - startedAt) / 1000;
+  return seconds > 0 ? done / seconds : 0;
+}
+
+export function createProgressView(stream: NodeJS.WriteStream, enabled: boolean): ProgressView {
+  const startedAt = Date.now();
+  if (!enabled) {
+    return { update: () => undefined, log: (line) => stream.write(`${line}\n`), stop: () => undefined };
+  }
+  if (!stream.isTTY) return plainView(stream, startedAt);
+
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: ' {bar} {value}/{total} rows | {speed} rows/s | ETA {eta_formatted} | {counts}',
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(progress) {
+      const total = progress.total ?? Math.max(progress.done, 1);
+      const payload = { speed: rowsPerSecond(progress.done, startedAt).toFixed(1), counts: countsText(progress) };
+      if (!started) {
+        bar.start(total, progress.done, payload);
+        started = true;
+      } else {
+        bar.setTotal(total);
+        bar.update(progress.done, payload);
+      }
+    },
+    log(line) {
+      if (started) bar.stop();
+      stream.write(`${line}\n`);
+      started = false;
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function plainView(stream: NodeJS.WriteStream, startedAt: number): ProgressView {
+  let lastPrinted = 0;
+  let latest: Progress | undefined;
+  const print = (progress: Progress) => {
+    const of = progress.total !== undefined ? ` of ${progress.total}` : '';
+    const speed = rowsPerSecond(progress.done, startedAt).toFixed(1);
+    stream.write(`${progress.done}${of} rows done, ${speed} rows/s; ${countsText(progress) || 'starting'}\n`);
+    lastPrinted = Date.now();
+  };
+  return {
+    update(progress) {
+      latest = progress;
+      if (Date.now() - lastPrinted >= PLAIN_EVERY_MS) print(progress);
+    },
+    log: (line) => stream.write(`${line}\n`),
+    stop() {
+      if (latest && latest.done > 0 && Date.now() - lastPrinted > 0 && lastPrinted !== 0) print(latest);
+    },
+  };
+}

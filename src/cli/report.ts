@@ -1,0 +1,53 @@
+// The end of a run as a person reads it (or as one JSON object with --json), and its exit code.
+import type { RunResult } from '../pipeline/options.js';
+import { STATUSES, SUCCESS_STATUSES, type MoneyTotals } from '../pipeline/types.js';
+
+export function exitCodeOf(result: RunResult): number {
+  if (result.error) return 2;
+  if (result.summary.interrupted) return 130;
+  const needsAttention = STATUSES.some((s) => !SUCCESS_STATUSES.has(s) && result.summary.counts[s] > 0);
+  return needsAttention ? 1 : 0;
+}
+
+function totalsText(totals: MoneyTotals): string {
+  const entries = Object.entries(totals);
+  if (entries.length === 0) return '0';
+  return entries.map(([currency, amount]) => `${amount}${currency ? ` ${currency}` : ''}`).join(' + ');
+}
+
+export function printResult(result: RunResult, json: boolean): void {
+  const { summary, files } = result;
+  if (json) {
+    const object = {
+      command: summary.command,
+      exitCode: exitCodeOf(result),
+      rows: summary.rows,
+      counts: summary.counts,
+      createdTotal: summary.createdTotal,
+      sheetTotal: summary.sheetTotal,
+      durationMs: summary.durationMs,
+      interrupted: summary.interrupted,
+      files,
+      ...(result.error && { error: { code: result.error.code, message: result.error.message } }),
+    };
+    process.stdout.write(`${JSON.stringify(object)}\n`);
+    return;
+  }
+  const verb = summary.command === 'validate' ? 'Validated' : summary.interrupted ? 'Stopped after' : 'Imported';
+  const counts = STATUSES.filter((s) => summary.counts[s] > 0)
+    .map((s) => `${s} ${summary.counts[s]}`)
+    .join(', ');
+  const lines = [
+    `${verb} ${summary.rows} row${summary.rows === 1 ? '' : 's'} of ${summary.inputFile} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `  ${counts || 'no data rows'}`,
+  ];
+  if (summary.command === 'import') {
+    const label = summary.counts.would_create > 0 ? 'would create' : 'created';
+    lines.push(`  ${label}: ${totalsText(summary.createdTotal)} of the sheet's ${totalsText(summary.sheetTotal)}`);
+  }
+  lines.push(`Results: ${files.results}`);
+  if (files.retry) lines.push(`Retry:   ${files.retry} (the rows to fix and import again)`);
+  if (result.error) lines.push(`Stopped: ${result.error.message} ${result.error.advice}`);
+  if (summary.interrupted) lines.push('Interrupted: run the same command again to resume; rows already done are not sent again.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

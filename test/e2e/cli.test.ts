@@ -1,0 +1,159 @@
+// The built CLI as a user runs it, against the real sandbox started in this process.
+import { copyFile, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { runCli } from '../helpers/cli.js';
+import { creatableRows, readCsvObjects, readXlsxObjects, tempDir, writePlannedCsv } from '../helpers/sheets.js';
+
+const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, seed: 5 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+const env = () => ({
+  PLATFORM_API_URL: sandbox.mainUrl,
+  PLATFORM_FALLBACK_API_URL: sandbox.fallbackUrl,
+  PLATFORM_STAFF_TOKEN: sandbox.tokens.staff,
+});
+
+function expectNoStackTrace(text: string): void {
+  expect(text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+}
+
+describe('client-packages (CLI)', () => {
+  it('validates the legacy sample offline and annotates every row', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'legacy-memberships.csv');
+    await copyFile(join(SAMPLES, 'legacy-memberships.csv'), input);
+    const run = await runCli(['validate', input, '--no-progress']);
+    expect(run.code).toBe(1);
+    const out = await readCsvObjects(join(dir, 'legacy-memberships.results.csv'));
+    const sourceLines = (await readFile(input, 'utf8')).trim().split(/\r?\n/).length - 1;
+    expect(out).toHaveLength(sourceLines);
+    const invalid = out.filter((r) => r.status === 'invalid');
+    expect(invalid.some((r) => r.message?.includes('31/02/2025'))).toBe(true);
+    expect(out.filter((r) => r.status === 'duplicate')).toHaveLength(1);
+    expect(out.filter((r) => r.status === 'valid').length).toBeGreaterThan(200);
+    expect(run.stdout).toContain('legacy-memberships.results.csv');
+  });
+
+  it('reads the XLSX sample with its title row and real date cells', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'monthly-renewals.xlsx');
+    await copyFile(join(SAMPLES, 'monthly-renewals.xlsx'), input);
+    const run = await runCli(['validate', input, '--json']);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.counts.valid).toBe(50);
+    const rows = await readXlsxObjects(join(dir, 'monthly-renewals.results.xlsx'));
+    expect(rows).toHaveLength(50);
+    const start = rows[0]!.Start as Date;
+    expect(start.toISOString().slice(0, 10)).toBe('2026-12-01');
+    expect(String(rows[0]!.message)).toContain('2026-12-01');
+  });
+
+  it('exits 2 with one clear sentence for a missing file, a usage error and an unreadable sheet', async () => {
+    const dir = await tempDir();
+    const missing = await runCli(['validate', join(dir, 'nope.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.csv');
+    expectNoStackTrace(missing.stderr);
+
+    const usage = await runCli(['import']);
+    expect(usage.code).toBe(2);
+
+    const encrypted = await runCli(['validate', fileURLToPath(new URL('../../../shared/corpus/xlsx/pass_protected.xlsx', import.meta.url))]);
+    expect(encrypted.code).toBe(2);
+    expect(encrypted.stderr.toLowerCase()).toContain('password');
+    expectNoStackTrace(encrypted.stderr);
+  });
+
+  it('imports, prints only JSON with --json, and never shows the token', async () => {
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(5, 5).map((r) => ({ ...r, validFrom: '2028-02-01' })));
+    const run = await runCli(['import', file, '--json', '--rate', '100'], { env: env() });
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.counts.created).toBe(5);
+    expect(summary.files.results).toBe(join(dir, 'import.results.csv'));
+    expect(run.stdout + run.stderr).not.toContain(sandbox.tokens.staff);
+  });
+
+  it('refuses a directory token with exit 2 and says which token is needed', async () => {
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(1));
+    const run = await runCli(['import', file], { env: { ...env(), PLATFORM_STAFF_TOKEN: sandbox.tokens.directory } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/staff token/i);
+    expect(run.stdout + run.stderr).not.toContain(sandbox.tokens.directory);
+  });
+
+  it('refuses plain http to another host', async () => {
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(1));
+    const run = await runCli(['import', file], { env: { ...env(), PLATFORM_API_URL: 'http://api.example.test' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--allow-insecure-http');
+  });
+
+  it('stops on Ctrl-C with exit 130 and resumes to the end without a duplicate', async () => {
+    const slow = await startSandbox({ port: 0, latencyMs: 40, seed: 9 });
+    try {
+      const dir = await tempDir();
+      const file = await writePlannedCsv(dir, creatableRows(60, 15));
+      const slowEnv = { PLATFORM_API_URL: slow.mainUrl, PLATFORM_STAFF_TOKEN: slow.tokens.staff };
+      const first = await runCli(['import', file, '--concurrency', '2', '--rate', '50'], {
+        env: slowEnv,
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (slow.inspect.created().length >= 5) {
+              clearInterval(poll);
+              child.kill('SIGINT');
+            }
+          }, 20);
+        },
+      });
+      expect(first.code).toBe(130);
+      const partial = await readCsvObjects(join(dir, 'import.results.csv'));
+      expect(partial).toHaveLength(60);
+      expect(partial.filter((r) => r.status === 'pending').length).toBeGreaterThan(0);
+      expect(partial.every((r) => ['created', 'pending'].includes(r.status!))).toBe(true);
+
+      const second = await runCli(['import', file, '--rate', '100'], { env: slowEnv });
+      expect(second.code).toBe(0);
+      const final = await readCsvObjects(join(dir, 'import.results.csv'));
+      expect(final.every((r) => r.status === 'created')).toBe(true);
+      expect(slow.inspect.created()).toHaveLength(60);
+      expect(slow.inspect.duplicates()).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('writes templates', async () => {
+    const dir = await tempDir();
+    const run = await runCli(['template', '--format', 'csv', '--out', join(dir, 't.csv')]);
+    expect(run.code).toBe(0);
+    const rows = await readCsvObjects(join(dir, 't.csv'));
+    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['client_email', 'package_name', 'valid_from']));
+  });
+
+  it('runs the demo end to end and says where the results are', async () => {
+    const dir = await tempDir();
+    const run = await runCli(['demo', '--no-progress'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('legacy-memberships.results.csv');
+    const files = await readdir(join(dir, 'client-packages-demo'));
+    expect(files).toEqual(expect.arrayContaining(['legacy-memberships.results.csv', 'legacy-memberships.retry.csv']));
+    const out = await readCsvObjects(join(dir, 'client-packages-demo', 'legacy-memberships.results.csv'));
+    expect(out.filter((r) => r.status === 'created').length).toBeGreaterThan(200);
+    expect(out.filter((r) => r.status === 'skipped')).toHaveLength(1);
+  });
+});

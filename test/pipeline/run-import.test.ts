@@ -1,0 +1,152 @@
+// The whole import against the real sandbox in-process: what the server recorded and what the results say.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runImport } from '../../src/pipeline/run-import.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
+
+let sandbox: Sandbox | undefined;
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+});
+
+async function start(options: SandboxOptions = {}): Promise<Sandbox> {
+  sandbox = await startSandbox({ port: 0, seed: 7, ...options });
+  return sandbox;
+}
+
+function connection(s: Sandbox) {
+  return { apiUrl: s.mainUrl, fallbackUrl: s.fallbackUrl, token: s.tokens.staff };
+}
+
+describe('runImport against the sandbox', () => {
+  it('creates every row once and reports each in the results, in input order', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const rows = creatableRows(12, 5);
+    const file = await writePlannedCsv(dir, rows);
+    const result = await runImport({ file, ...connection(s), rate: 200 });
+
+    expect(result.summary.counts.created).toBe(12);
+    const created = s.inspect.created();
+    expect(created).toHaveLength(12);
+    expect(s.inspect.duplicates()).toEqual([]);
+
+    const out = await readCsvObjects(result.files.results);
+    expect(out.map((r) => r.Note)).toEqual(rows.map((_, i) => `note ${i + 1}`));
+    expect(out.map((r) => r.source_row)).toEqual(rows.map((_, i) => String(i + 2)));
+    for (const [i, r] of out.entries()) {
+      expect(r.status).toBe('created');
+      expect(r.resolved_client_id).toBe(rows[i]!.clientId);
+      expect(r.resolved_package_id).toBe(rows[i]!.packageId);
+      const onServer = created.find((c) => c.clientPackage.id === r.client_package_id);
+      expect(onServer?.clientPackage).toMatchObject({ client_id: rows[i]!.clientId, valid_from: rows[i]!.validFrom });
+      if (rows[i]!.price) expect(Number(onServer?.clientPackage.amount)).toBe(Number(rows[i]!.price));
+    }
+    expect(result.files.retry).toBeUndefined();
+  });
+
+  it('creates nothing the second time, and nothing on a dry run', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(6));
+    await runImport({ file, ...connection(s), rate: 200 });
+    const again = await runImport({ file, ...connection(s), rate: 200 });
+    expect(again.summary.counts.skipped).toBe(6);
+    expect(s.inspect.created()).toHaveLength(6);
+
+    const dry = await runImport({ file: await writePlannedCsv(dir, creatableRows(9), 'more.csv'), ...connection(s), dryRun: true, rate: 200 });
+    expect(dry.summary.counts).toMatchObject({ skipped: 6, would_create: 3 });
+    expect(s.inspect.created()).toHaveLength(6);
+  });
+
+  it('gives every status its row and writes the retry sheet with the rows to fix', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const [a, b] = creatableRows(2);
+    const file = await writeCsv(dir, 'mixed.csv', ['Email', 'Package', 'Start', 'Price'], [
+      [a!.email, a!.packageName, a!.validFrom, ''],
+      ['nobody@example.com', a!.packageName, '2027-01-01', ''],
+      [b!.email, 'No Such Package', '2027-01-01', ''],
+      [b!.email, b!.packageName, '31/02/2027', ''],
+      [a!.email, a!.packageName, a!.validFrom, '5'],
+      [b!.email, b!.packageName, '2027-01-01', '-3'],
+    ]);
+    const result = await runImport({ file, ...connection(s), rate: 200 });
+    const out = await readCsvObjects(result.files.results);
+    expect(out.map((r) => r.status)).toEqual(['created', 'failed', 'failed', 'invalid', 'duplicate', 'invalid']);
+    expect(out[1]!.message).toContain('client not found');
+    expect(out[3]!.message).toContain('31/02/2027');
+    expect(s.inspect.created()).toHaveLength(1);
+
+    const retry = await readCsvObjects(result.files.retry!);
+    expect(retry.map((r) => r.Email)).toEqual(['nobody@example.com', b!.email, b!.email, b!.email]);
+    expect(retry[0]!.message).toContain('client not found');
+  });
+
+  it('with 429s, 500s and drops before and after the commit, every row ends with exactly one package', async () => {
+    const s = await start({ rate: 15, failRate: 0.15, dropBefore: 0.15, dropAfter: 0.15, seed: 11 });
+    const dir = await tempDir();
+    const rows = creatableRows(60, 20);
+    const file = await writePlannedCsv(dir, rows);
+    const result = await runImport({ file, ...connection(s), rate: 60, concurrency: 8, retries: 8 });
+
+    expect(result.summary.counts.created).toBe(60);
+    expect(s.inspect.duplicates()).toEqual([]);
+    const created = s.inspect.created();
+    expect(created).toHaveLength(60);
+    const byRoute = s.inspect.requests().byRoute;
+    const statuses = Object.values(byRoute).flatMap((m) => Object.keys(m));
+    expect(statuses).toEqual(expect.arrayContaining(['429', '500', 'dropped']));
+    const out = await readCsvObjects(result.files.results);
+    expect(new Set(out.map((r) => r.client_package_id)).size).toBe(60);
+  });
+
+  it('stops on Ctrl-C with unreached rows pending, and a second run finishes them without duplicates', async () => {
+    const s = await start({ latencyMs: 20 });
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(40, 10));
+    const controller = new AbortController();
+    const first = await runImport(
+      { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
+      { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
+    );
+    expect(first.summary.interrupted).toBe(true);
+    expect(first.summary.counts.pending).toBeGreaterThan(0);
+    expect(first.summary.counts.created + first.summary.counts.pending).toBe(40);
+    expect(await readdir(dir)).toContain('import.results.csv.journal');
+
+    const second = await runImport({ file, ...connection(s), rate: 200 });
+    expect(second.summary.counts.created).toBe(40);
+    expect(s.inspect.created()).toHaveLength(40);
+    expect(s.inspect.duplicates()).toEqual([]);
+    expect(await readdir(dir)).not.toContain('import.results.csv.journal');
+  });
+
+  it('refuses a directory token before sending anything', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(2));
+    await expect(runImport({ file, ...connection(s), token: s.tokens.directory })).rejects.toMatchObject({ code: 'TOKEN_NOT_STAFF' });
+    await expect(runImport({ file, ...connection(s), token: 'wrong' })).rejects.toMatchObject({ code: 'TOKEN_REJECTED' });
+    expect(s.inspect.created()).toHaveLength(0);
+  });
+
+  it('writes the token into no file', async () => {
+    const s = await start({ failRate: 0.2, seed: 3 });
+    const dir = await tempDir();
+    const [a] = creatableRows(1);
+    const file = await writeCsv(dir, 'sheet.csv', ['Email', 'Package', 'Start'], [
+      [a!.email, a!.packageName, a!.validFrom],
+      ['nobody@example.com', a!.packageName, a!.validFrom],
+    ]);
+    const controller = new AbortController();
+    await runImport({ file, ...connection(s), retries: 0, signal: controller.signal });
+    for (const name of await readdir(dir)) {
+      const bytes = await readFile(join(dir, name));
+      expect(bytes.includes(Buffer.from(s.tokens.staff)), name).toBe(false);
+    }
+  });
+});
