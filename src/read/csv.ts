@@ -8,6 +8,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { CsvError, parse, type Options } from 'csv-parse';
 import { RunError } from '../errors.js';
 import type { SourceRow } from '../pipeline/types.js';
+import { readableBatches, type Batches } from './batches.js';
 import { unescapeFormulaText } from './cells.js';
 import type { TextEncodingName } from './sniff.js';
 
@@ -19,7 +20,7 @@ const SAMPLE_BYTES = 64 * 1024;
 
 export interface OpenedCsv {
   readonly delimiter: Delimiter;
-  readonly rows: AsyncGenerator<SourceRow>;
+  readonly rows: Batches<SourceRow>;
 }
 
 export async function openCsv(path: string, encoding: TextEncodingName): Promise<OpenedCsv> {
@@ -86,7 +87,7 @@ export function detectDelimiter(sample: string): Delimiter {
   return best;
 }
 
-async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter: Delimiter): AsyncGenerator<SourceRow> {
+async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter: Delimiter): Batches<SourceRow> {
   const options: Options = {
     delimiter,
     bom: true,
@@ -102,15 +103,19 @@ async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter:
   pipeline([...streams, parser], () => {});
   let record = 0;
   try {
-    for await (const cells of parser as AsyncIterable<string[]>) {
-      record++;
-      let blank = true;
-      for (let i = 0; i < cells.length; i++) {
-        const cell = cells[i] as string;
-        if (cell.charCodeAt(0) === 39) cells[i] = unescapeFormulaText(cell);
-        if (blank && cell.length > 0 && cell.trim().length > 0) blank = false;
+    for await (const records of readableBatches<string[]>(parser)) {
+      const rows: SourceRow[] = [];
+      for (const cells of records) {
+        record++;
+        let blank = true;
+        for (let i = 0; i < cells.length; i++) {
+          const cell = cells[i] as string;
+          if (cell.charCodeAt(0) === 39) cells[i] = unescapeFormulaText(cell);
+          if (blank && cell.length > 0 && cell.trim().length > 0) blank = false;
+        }
+        if (!blank) rows.push({ sourceRow: record, cells });
       }
-      if (!blank) yield { sourceRow: record, cells };
+      if (rows.length > 0) yield rows;
     }
   } catch (error) {
     throw await csvError(error, path, options, streams.length > 1 ? encoding : undefined);

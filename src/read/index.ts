@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { RunError } from '../errors.js';
 import type { ColumnMap, SourceRow } from '../pipeline/types.js';
+import { Flattened, type Batches } from './batches.js';
 import { isBlankCell } from './cells.js';
 import { openCsv, type Delimiter } from './csv.js';
 import { findHeader, HEADER_SEARCH_ROWS, parseColumnMaps } from './headers.js';
@@ -30,6 +31,17 @@ export interface OpenedSheet {
 
 /** Opens a CSV or XLSX file and finds its header; throws RunError when the run cannot start. */
 export async function openSheet(path: string, options: OpenSheetOptions = {}): Promise<OpenedSheet> {
+  const sheet = await openSheetBatches(path, options);
+  const { batches, ...rest } = sheet;
+  return { ...rest, rows: new Flattened(batches) };
+}
+
+/** An opened sheet whose data rows come in arrays: what validation reads, a row at a time costs more. */
+export interface SheetBatches extends Omit<OpenedSheet, 'rows'> {
+  batches: Batches<SourceRow>;
+}
+
+export async function openSheetBatches(path: string, options: OpenSheetOptions = {}): Promise<SheetBatches> {
   const maps = parseColumnMaps(options.map);
   const source = await openSource(path, options.sheet);
   const name = source.sheetName === undefined ? basename(path) : `${basename(path)} (sheet "${source.sheetName}")`;
@@ -38,24 +50,24 @@ export async function openSheet(path: string, options: OpenSheetOptions = {}): P
     while (head.length < HEADER_SEARCH_ROWS) {
       const next = await source.rows.next();
       if (next.done) break;
-      head.push(next.value);
+      head.push(...next.value);
     }
     if (head.length === 0) throw new RunError('FILE_EMPTY', `${name} has no rows with anything in them.`);
-    const { index, columns } = findHeader(head, maps, name);
+    const { index, columns } = findHeader(head.slice(0, HEADER_SEARCH_ROWS), maps, name);
     const header = head[index] as SourceRow;
     const ragged = source.delimiter === undefined ? undefined : raggedCheck(header, source.delimiter);
-    const rows = dataRows(head.slice(index + 1), source.rows, ragged);
+    const batches = dataRows(head.slice(index + 1), source.rows, ragged);
     let closed = false;
     return {
       format: source.format,
       ...(source.sheetName !== undefined && { sheetName: source.sheetName }),
       header,
       columns,
-      rows,
+      batches,
       async close() {
         if (closed) return;
         closed = true;
-        await rows.return(undefined);
+        await batches.return(undefined);
         await source.rows.return(undefined);
       },
     };
@@ -69,7 +81,7 @@ interface Source {
   format: 'csv' | 'xlsx';
   sheetName?: string;
   delimiter?: Delimiter;
-  rows: AsyncGenerator<SourceRow>;
+  rows: Batches<SourceRow>;
 }
 
 async function openSource(path: string, sheet: string | undefined): Promise<Source> {
@@ -89,20 +101,20 @@ async function openSource(path: string, sheet: string | undefined): Promise<Sour
 export async function* readRawRows(path: string, options: { sheet?: string } = {}): AsyncGenerator<SourceRow> {
   const source = await openSource(path, options.sheet);
   try {
-    yield* source.rows;
+    for await (const batch of source.rows) yield* batch;
   } finally {
     await source.rows.return(undefined);
   }
 }
 
 async function* dataRows(
-  buffered: readonly SourceRow[],
-  rest: AsyncGenerator<SourceRow>,
+  buffered: SourceRow[],
+  rest: Batches<SourceRow>,
   check: ((row: SourceRow) => SourceRow) | undefined,
-): AsyncGenerator<SourceRow> {
+): Batches<SourceRow> {
   try {
-    for (const row of buffered) yield check ? check(row) : row;
-    for await (const row of rest) yield check ? check(row) : row;
+    if (buffered.length > 0) yield check ? buffered.map(check) : buffered;
+    for await (const batch of rest) yield check ? batch.map(check) : batch;
   } finally {
     await rest.return(undefined);
   }

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { RunError } from '../errors.js';
 import type { CellValue, SourceRow } from '../pipeline/types.js';
+import type { Batches } from './batches.js';
 import { classifyNumFmt, excelSerialToDate } from './calendar.js';
 import { unescapeFormulaText } from './cells.js';
 import { readWorkbookInfo, type SheetInfo, type WorkbookInfo } from './xlsx-parts.js';
@@ -22,16 +23,19 @@ interface ExcelRow {
   readonly number: number;
   eachCell(iteratee: (cell: ExcelCell, col: number) => void): void;
 }
+interface WorksheetReaderInternals {
+  parse(): AsyncIterable<Array<{ eventType: string; value: unknown }>>;
+}
 interface WorkbookReaderInternals {
   properties: { model: { date1904: boolean } };
   _parseStyles(entry: Readable): Promise<void>;
   _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
-  _parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Generator<{ value: AsyncIterable<ExcelRow> }, undefined>;
+  _parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Generator<{ value: WorksheetReaderInternals }, undefined>;
 }
 
 export interface OpenedWorkbook {
   readonly sheetName: string;
-  readonly rows: AsyncGenerator<SourceRow>;
+  readonly rows: Batches<SourceRow>;
 }
 
 export async function openWorkbook(path: string, size: number, sheet: string | undefined): Promise<OpenedWorkbook> {
@@ -63,7 +67,7 @@ function chooseSheet(sheets: readonly SheetInfo[], wanted: string | undefined, n
   return found;
 }
 
-async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetInfo, name: string): AsyncGenerator<SourceRow> {
+async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetInfo, name: string): Batches<SourceRow> {
   const streams: Readable[] = [];
   const part = async (entry: ZipEntry, isSheet: boolean): Promise<Readable> => {
     const raw = await zip.open(entry);
@@ -90,12 +94,16 @@ async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetI
     }
     const worksheet = reader._parseWorksheet(await part(sheet.part, true), '1').next().value?.value;
     if (!worksheet) throw new RunError('FILE_CORRUPT', `${name}: the sheet "${sheet.name}" cannot be read.`);
-    let lastRow = 0;
-    for await (const row of worksheet) {
-      const sourceRow = Number.isFinite(row.number) ? row.number : lastRow + 1;
-      lastRow = sourceRow;
-      const cells = rowCells(row, info.date1904);
-      if (cells.length > 0) yield { sourceRow, cells };
+    // parse() hands over the rows of each chunk of XML together: one batch.
+    for await (const events of worksheet.parse()) {
+      const rows: SourceRow[] = [];
+      for (const { eventType, value } of events) {
+        if (eventType !== 'row') continue;
+        const row = value as ExcelRow;
+        const cells = rowCells(row, info.date1904);
+        if (cells.length > 0) rows.push({ sourceRow: row.number, cells });
+      }
+      if (rows.length > 0) yield rows;
     }
   } catch (error) {
     throw asRunError(error, name);
