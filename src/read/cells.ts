@@ -30,5 +30,6 @@ export function isBlankRow(cells: readonly CellValue[]): boolean {
 export function cellText(cell: CellValue | undefined): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell === 'object') return cell.kind === 'date' ? cell.iso : cell.text;
+  if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
   return String(cell);
 }

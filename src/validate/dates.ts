@@ -1,0 +1,157 @@
+// Dates as people and spreadsheets write them, read to `YYYY-MM-DD` with integer calendar arithmetic
+// (never a JS Date, so no time zone). Day/month order is never guessed: `--date-format` says it, or a
+// value settles it by a part above 12, or the file's other values do (see inferDayOrder).
+import type { CellValue, DateFormat } from '../pipeline/types.js';
+import { daysFromCivil, excelSerialToDate, isoDate, isRealDate } from '../read/calendar.js';
+
+export type DayOrder = 'DMY' | 'MDY';
+export type DateReading = { ok: true; iso: string } | { ok: false; reason: string };
+
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2200;
+/**
+ * A bare number in a date column is read as an Excel serial date only from 1950-01-01 to
+ * 2200-12-31: below that it is far likelier a year (2025), a count or a typo than a date.
+ */
+export const MIN_SERIAL = daysFromCivil(1950, 1, 1) + 25569;
+export const MAX_SERIAL = daysFromCivil(MAX_YEAR, 12, 31) + 25569;
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const WEEKDAY = /^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+/i;
+const TIME = String.raw`(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?`;
+const YEAR_FIRST = new RegExp(String.raw`^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})${TIME}$`);
+const NUMERIC = new RegExp(String.raw`^(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})${TIME}$`);
+const DAY_NAME = new RegExp(String.raw`^(\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]*([a-z]+)\.?[\s\-/.,]*(\d{4}|\d{2})${TIME}$`, 'i');
+const NAME_DAY = new RegExp(String.raw`^([a-z]+)\.?[\s\-/.,]*(\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]*(\d{4}|\d{2})${TIME}$`, 'i');
+
+export interface DateContext {
+  readonly format: DateFormat;
+  /** The order the file's unambiguous values show, for `auto` (see inferDayOrder). */
+  readonly inferred?: DayOrder;
+}
+
+/** Reads a date cell; undefined when it is empty. Reasons quote the value as written. */
+export function parseDate(cell: CellValue, context: DateContext): DateReading | undefined {
+  if (cell === null || cell === undefined) return undefined;
+  if (typeof cell === 'number') return fromSerial(cell, String(cell));
+  if (typeof cell === 'boolean') return { ok: false, reason: `"${cell ? 'TRUE' : 'FALSE'}" is not a date` };
+  if (typeof cell === 'object') {
+    if (cell.kind === 'error') return { ok: false, reason: `the cell shows the error ${cell.text}` };
+    const [y, m, d] = cell.iso.split('-').map(Number);
+    return checked(y ?? NaN, m ?? NaN, d ?? NaN, cell.iso);
+  }
+  const text = cell.trim();
+  if (text === '') return undefined;
+  const code = text.charCodeAt(0);
+  // Only text starting with a letter can start with a weekday name.
+  const bare = code >= 48 && code <= 57 ? text : text.replace(WEEKDAY, '');
+  return fromText(bare, text, context);
+}
+
+function fromText(text: string, written: string, context: DateContext): DateReading {
+  const iso = plainIso(text);
+  if (iso !== undefined) return iso;
+  const sep = text.charCodeAt(2);
+  if (text.length === 10 && (sep === 47 || sep === 46 || sep === 45) && text.charCodeAt(5) === sep) {
+    const a = digits(text, 0, 2);
+    const b = digits(text, 3, 5);
+    const y = digits(text, 6, 10);
+    if (a >= 0 && b >= 0 && y >= 0) return fromNumeric(a, b, y, written, context);
+  }
+  let m = YEAR_FIRST.exec(text);
+  if (m) return checked(Number(m[1]), Number(m[3]), Number(m[4]), written);
+  if (/^\d{8}$/.test(text)) return checked(Number(text.slice(0, 4)), Number(text.slice(4, 6)), Number(text.slice(6)), written);
+  if (/^\d{1,6}(?:\.\d+)?$/.test(text)) return fromSerial(Number(text), written);
+  m = NUMERIC.exec(text);
+  if (m) return fromNumeric(Number(m[1]), Number(m[3]), year(m[4] ?? ''), written, context);
+  m = DAY_NAME.exec(text);
+  if (m) return fromMonthName(Number(m[1]), m[2] ?? '', year(m[3] ?? ''), written);
+  m = NAME_DAY.exec(text);
+  if (m) return fromMonthName(Number(m[2]), m[1] ?? '', year(m[3] ?? ''), written);
+  return { ok: false, reason: `"${written}" is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)` };
+}
+
+/** `YYYY-MM-DD` exactly, the common case, read without regular expressions. */
+function plainIso(text: string): DateReading | undefined {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  const y = digits(text, 0, 4);
+  const m = digits(text, 5, 7);
+  const d = digits(text, 8, 10);
+  if (y < 0 || m < 0 || d < 0) return undefined;
+  const reading = checked(y, m, d, text);
+  return reading.ok ? { ok: true, iso: text } : reading;
+}
+
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Two-digit years are this century's: memberships are not dated 1925. */
+function year(text: string): number {
+  return text.length === 2 ? 2000 + Number(text) : Number(text);
+}
+
+function fromNumeric(a: number, b: number, y: number, written: string, context: DateContext): DateReading {
+  const { format } = context;
+  if (format === 'YYYY-MM-DD') {
+    return { ok: false, reason: `"${written}" is not in the form YYYY-MM-DD that --date-format asks for` };
+  }
+  if (a > 12 && b > 12) return { ok: false, reason: `"${written}" is not a real date` };
+  const order: DayOrder | undefined =
+    format === 'DD/MM/YYYY' ? 'DMY' : format === 'MM/DD/YYYY' ? 'MDY' : evidenceOf(a, b) ?? (a === b ? 'DMY' : context.inferred);
+  if (order === undefined) {
+    return {
+      ok: false,
+      reason:
+        `"${written}" could be ${isoDate(y, b, a)} or ${isoDate(y, a, b)}, and no other date in the file settles which; ` +
+        'pass --date-format DD/MM/YYYY or --date-format MM/DD/YYYY',
+    };
+  }
+  const [day, month] = order === 'DMY' ? [a, b] : [b, a];
+  const reading = checked(y, month, day, written);
+  if (!reading.ok && format !== 'auto' && month > 12) {
+    return { ok: false, reason: `"${written}" is not a real date: --date-format ${format} reads ${month} as the month` };
+  }
+  return reading;
+}
+
+/** The order a numeric date proves by itself: a part above 12 can only be the day. */
+function evidenceOf(a: number, b: number): DayOrder | undefined {
+  if (a > 12 && b <= 12) return 'DMY';
+  if (b > 12 && a <= 12) return 'MDY';
+  return undefined;
+}
+
+/** Which order a text date shows by itself (for inferring the file's order), if any. */
+export function dayOrderEvidence(cell: CellValue): DayOrder | undefined {
+  if (typeof cell !== 'string') return undefined;
+  const m = NUMERIC.exec(cell.trim());
+  return m ? evidenceOf(Number(m[1]), Number(m[3])) : undefined;
+}
+
+function fromMonthName(day: number, name: string, y: number, written: string): DateReading {
+  const lower = name.toLowerCase();
+  const month = lower.length >= 3 ? MONTHS.findIndex((full) => full.startsWith(lower)) + 1 : 0;
+  if (month === 0) return { ok: false, reason: `"${written}" is not a date: "${name}" is not a month` };
+  return checked(y, month, day, written);
+}
+
+function fromSerial(n: number, written: string): DateReading {
+  if (!Number.isFinite(n) || n < MIN_SERIAL || n >= MAX_SERIAL + 1) {
+    return { ok: false, reason: `"${written}" is a number, not a date (write dates as YYYY-MM-DD)` };
+  }
+  const date = excelSerialToDate(n, false);
+  return date ? { ok: true, iso: date.iso } : { ok: false, reason: `"${written}" is not a date` };
+}
+
+function checked(y: number, m: number, d: number, written: string): DateReading {
+  if (!isRealDate(y, m, d)) return { ok: false, reason: `"${written}" is not a real date` };
+  if (y < MIN_YEAR || y > MAX_YEAR) return { ok: false, reason: `"${written}" has the year ${y}, outside ${MIN_YEAR}-${MAX_YEAR}` };
+  return { ok: true, iso: isoDate(y, m, d) };
+}

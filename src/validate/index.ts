@@ -1,0 +1,158 @@
+// Reading records: every data row of a sheet becomes either an AssignmentRecord or an outcome
+// (`invalid`, `duplicate`) that says why not. Rows stream through one at a time; what is kept is the
+// look-ahead that settles the file's day/month order, and 12 bytes per row for duplicates.
+import { RunError } from '../errors.js';
+import type { AssignmentRecord, ColumnMap, DateFormat, RowOutcome, SourceRow } from '../pipeline/types.js';
+import { Flattened, type Batches } from '../read/batches.js';
+import { openSheetBatches, type OpenSheetOptions } from '../read/index.js';
+import { dayOrderEvidence, type DayOrder } from './dates.js';
+import { SeenKeys } from './duplicates.js';
+import { rowValidator } from './schema.js';
+
+export interface ReadRecordsOptions extends OpenSheetOptions {
+  dateFormat?: DateFormat;
+  /** First N data rows only. */
+  limit?: number;
+}
+
+export type RecordItem =
+  | { row: SourceRow; record: AssignmentRecord; outcome?: undefined }
+  | { row: SourceRow; record?: undefined; outcome: RowOutcome };
+
+export interface RecordStream {
+  format: 'csv' | 'xlsx';
+  sheetName?: string;
+  header: SourceRow;
+  columns: ColumnMap;
+  /** One item per data row, in sheet order; iterate once. */
+  items: AsyncIterable<RecordItem>;
+  /** Stops reading and releases the file; safe to call early and more than once. */
+  close(): Promise<void>;
+}
+
+const DATE_FORMATS: readonly DateFormat[] = ['auto', 'YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY'];
+/** Data rows looked at to settle whether ambiguous dates such as 03/04/2025 are day- or month-first. */
+export const DAY_ORDER_LOOKAHEAD = 1000;
+
+export async function readRecords(path: string, options: ReadRecordsOptions = {}): Promise<RecordStream> {
+  const dateFormat = options.dateFormat ?? 'auto';
+  if (!DATE_FORMATS.includes(dateFormat)) {
+    throw new RunError('USAGE', `--date-format "${String(dateFormat)}" is not one of ${DATE_FORMATS.join(', ')}.`);
+  }
+  const { limit } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new RunError('USAGE', `--limit must be a whole number of rows, 0 or more; got ${String(limit)}.`);
+  }
+  const sheet = await openSheetBatches(path, options);
+  return {
+    format: sheet.format,
+    ...(sheet.sheetName !== undefined && { sheetName: sheet.sheetName }),
+    header: sheet.header,
+    columns: sheet.columns,
+    items: new Flattened(recordItems(sheet.batches, sheet.columns, dateFormat, limit)),
+    close: () => sheet.close(),
+  };
+}
+
+async function* recordItems(rows: Batches<SourceRow>, columns: ColumnMap, format: DateFormat, limit: number | undefined): Batches<RecordItem> {
+  try {
+    const ahead: SourceRow[][] = [];
+    let inferred: DayOrder | undefined;
+    if (format === 'auto') {
+      let count = 0;
+      while (count < DAY_ORDER_LOOKAHEAD) {
+        const next = await rows.next();
+        if (next.done) break;
+        ahead.push(next.value);
+        count += next.value.length;
+      }
+      inferred = inferDayOrder(ahead.flat().slice(0, DAY_ORDER_LOOKAHEAD), columns);
+    }
+    const validate = rowValidator(columns, inferred === undefined ? { format } : { format, inferred });
+    const seen = new SeenKeys();
+    let left = limit ?? Infinity;
+    const item = (row: SourceRow): RecordItem => {
+      const reading = validate(row);
+      if (!reading.ok) {
+        return { row, outcome: { sourceRow: row.sourceRow, status: 'invalid', code: 'INVALID', message: reading.message } };
+      }
+      const first = seen.firstRowOf(identityKey(reading.record), row.sourceRow);
+      if (first === undefined) return { row, record: reading.record };
+      const message = `same client, package and valid_from as row ${first}`;
+      return { row, outcome: { sourceRow: row.sourceRow, status: 'duplicate', code: 'DUPLICATE', message } };
+    };
+    const take = (batch: SourceRow[]): RecordItem[] => {
+      const part = batch.length > left ? batch.slice(0, left) : batch;
+      left -= part.length;
+      return part.map(item);
+    };
+    for (const batch of ahead) {
+      if (left <= 0) return;
+      yield take(batch);
+    }
+    ahead.length = 0;
+    while (left > 0) {
+      const next = await rows.next();
+      if (next.done) return;
+      yield take(next.value);
+    }
+  } finally {
+    await rows.return(undefined);
+  }
+}
+
+/**
+ * The day/month order the file's own dates show: if some start or end dates can only be day-first
+ * (31/01/2025) and none can only be month-first, ambiguous ones (03/04/2025) are read day-first, and
+ * the other way round. With no evidence, or evidence both ways, ambiguous dates stay unread and the
+ * row asks for --date-format. Decided once from the first rows, so a canary run with --limit reads
+ * every row exactly as the full run will.
+ */
+export function inferDayOrder(rows: readonly SourceRow[], columns: ColumnMap): DayOrder | undefined {
+  const cols = [columns.fields.valid_from, columns.fields.valid_until].filter((c): c is number => c !== undefined);
+  let dmy = 0;
+  let mdy = 0;
+  for (const row of rows) {
+    for (const col of cols) {
+      const evidence = dayOrderEvidence(row.cells[col] ?? null);
+      if (evidence === 'DMY') dmy++;
+      else if (evidence === 'MDY') mdy++;
+    }
+  }
+  if (dmy > 0 && mdy === 0) return 'DMY';
+  if (mdy > 0 && dmy === 0) return 'MDY';
+  return undefined;
+}
+
+/**
+ * The identity of a create: normalised client ref | package ref | valid_from. Used for in-file
+ * duplicates and by the import journal to match rows across runs by content.
+ */
+export function identityKey(record: AssignmentRecord): string {
+  const client = record.clientId !== undefined ? `id:${escapeBar(record.clientId)}` : `email:${escapeBar((record.clientEmail ?? '').toLowerCase())}`;
+  const pkg = record.packageId !== undefined ? `id:${escapeBar(record.packageId)}` : `name:${packageNameKey(record.packageName ?? '')}`;
+  return `${client}|${pkg}|${record.validFrom}`;
+}
+
+/** Keeps `|` inside a value from being read as the separator. */
+function escapeBar(s: string): string {
+  return s.includes('|') || s.includes('\\') ? s.replace(/[\\|]/g, '\\$&') : s;
+}
+
+/**
+ * Case-, space- and punctuation-insensitive key of a package name, e.g. "  Gold  10-Pack " and
+ * "gold 10 pack" match. Used by the resolver too.
+ */
+export function packageNameKey(name: string): string {
+  const cached = nameKeys.get(name);
+  if (cached !== undefined) return cached;
+  const key = /^[\x20-\x7e]*$/.test(name)
+    ? name.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
+    : name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  if (nameKeys.size < MAX_CACHED_NAMES) nameKeys.set(name, key);
+  return key;
+}
+
+/** A sheet names a handful of packages a million times over: each is normalised once. */
+const nameKeys = new Map<string, string>();
+const MAX_CACHED_NAMES = 10_000;

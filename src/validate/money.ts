@@ -1,0 +1,263 @@
+// Prices as exact decimal strings. Nothing here does float arithmetic on money: text is parsed digit
+// by digit, sums are BigInt at a common scale. A number cell is a float already, so it is read from
+// its shortest round-trip form (what Excel shows) and rounded to at most 4 decimals, which removes
+// artefacts such as 0.30000000000000004 and never changes a real price.
+import type { CellValue } from '../pipeline/types.js';
+import { cellText } from '../read/cells.js';
+
+export type PriceReading = { ok: true; value?: string; currency?: string } | { ok: false; reason: string };
+
+/** Decimals kept; more are rounded half away from zero. */
+export const MAX_DECIMALS = 4;
+const MAX_INTEGER_DIGITS = 12;
+
+const SYMBOLS: Readonly<Record<string, string>> = {
+  $: 'USD', US$: 'USD', '€': 'EUR', '£': 'GBP', '₹': 'INR', '₩': 'KRW', '₪': 'ILS', '₺': 'TRY', '₽': 'RUB',
+  C$: 'CAD', CA$: 'CAD', A$: 'AUD', AU$: 'AUD', NZ$: 'NZD', HK$: 'HKD', S$: 'SGD', R$: 'BRL', zł: 'PLN',
+};
+/** Symbols several currencies share: guessing one would be worse than asking for the code. */
+const SHARED_SYMBOLS: Readonly<Record<string, string>> = { '¥': 'JPY or CNY', kr: 'SEK, NOK, DKK or ISK', Fr: 'CHF or XOF' };
+const ISO_CODES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+export function parsePrice(v: CellValue): PriceReading {
+  if (v === null || v === undefined) return { ok: true };
+  if (typeof v === 'number') return priceFromNumber(v);
+  if (typeof v === 'string') return priceFromText(v);
+  if (typeof v === 'boolean') return { ok: false, reason: `"${v ? 'TRUE' : 'FALSE'}" is not a price` };
+  if (v.kind === 'error') return { ok: false, reason: `the cell shows the error ${v.text}` };
+  return { ok: false, reason: `"${cellText(v)}" is a date, not a price` };
+}
+
+function priceFromNumber(n: number): PriceReading {
+  if (!Number.isFinite(n)) return { ok: false, reason: `"${n}" is not a number` };
+  if (n < 0) return { ok: false, reason: `"${n}" is negative: a price cannot be below zero` };
+  const value = canonicalDecimal(expandExponent(String(n)));
+  if (value === undefined) return { ok: false, reason: `"${n}" is too large for a price` };
+  return { ok: true, value };
+}
+
+const NO_PRICE: PriceReading = Object.freeze({ ok: true });
+/** The common case, read without the general parser: `1200`, `1200.5`, `0.99`. */
+const PLAIN = /^\d{1,12}(?:\.\d{1,4})?$/;
+
+function priceFromText(text: string): PriceReading {
+  const trimmed = text.trim();
+  if (trimmed === '') return NO_PRICE;
+  if (PLAIN.test(trimmed)) return { ok: true, value: trimZeros(trimmed) };
+  return priceFromFreeText(trimmed);
+}
+
+function priceFromFreeText(trimmed: string): PriceReading {
+  const shown = `"${trimmed}"`;
+  const notNumber: PriceReading = { ok: false, reason: `${shown} is not a price (write it like 1200.50 or $1,200.50)` };
+  let body = /[\u00a0\u202f\u2009]/.test(trimmed) ? trimmed.replace(/[\u00a0\u202f\u2009]/g, ' ') : trimmed;
+  let negative = false;
+  if (body.startsWith('(') && body.endsWith(')')) {
+    negative = true;
+    body = body.slice(1, -1).trim();
+  }
+  let start = 0;
+  while (start < body.length && !isDigit(body.charCodeAt(start))) start++;
+  if (start === body.length) return notNumber;
+  if (start > 0 && (body[start - 1] === '.' || body[start - 1] === ',')) start--;
+  let end = body.length;
+  while (!isDigit(body.charCodeAt(end - 1))) end--;
+  let currency: string | undefined;
+  for (const part of [body.slice(0, start), body.slice(end)]) {
+    if (part === '') continue;
+    const affix = readAffix(part);
+    if (affix === undefined) return notNumber;
+    if (typeof affix === 'string') {
+      return { ok: false, reason: `${shown}: ${affix} stands for ${SHARED_SYMBOLS[affix]}; write the currency code instead` };
+    }
+    if (affix.negative) negative = true;
+    if (affix.currency !== undefined && currency !== undefined && affix.currency !== currency) {
+      return { ok: false, reason: `${shown} names two currencies (${currency} and ${affix.currency})` };
+    }
+    currency = affix.currency ?? currency;
+  }
+  const digits = normaliseNumber(body.slice(start, end));
+  if (digits === undefined) return notNumber;
+  const value = canonicalDecimal(digits);
+  if (value === undefined) return { ok: false, reason: `${shown} is too large for a price` };
+  if (negative && value !== '0') return { ok: false, reason: `${shown} is negative: a price cannot be below zero` };
+  return currency === undefined ? { ok: true, value } : { ok: true, value, currency };
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * Text around the number: nothing, a sign, a currency symbol or ISO code, or a code with its own
+ * symbol. A symbol several currencies share comes back as that symbol (a string).
+ */
+function readAffix(part: string): { negative: boolean; currency?: string } | string | undefined {
+  let rest = part.replace(/\s+/g, '');
+  let negative = false;
+  if (rest.includes('-') || rest.includes('\u2212')) {
+    negative = true;
+    rest = rest.replace(/[-\u2212]/g, '');
+  }
+  rest = rest.replace(/\+/g, '');
+  if (rest === '') return { negative };
+  const symbol = SYMBOLS[rest] ?? SYMBOLS[rest.toUpperCase()];
+  if (symbol) return { negative, currency: symbol };
+  const code = rest.toUpperCase();
+  if (code.length === 3 && ISO_CODES.has(code)) return { negative, currency: code };
+  const shared = rest.replace(/\.$/, '');
+  if (SHARED_SYMBOLS[shared] !== undefined) return shared;
+  // "USD $12" or "12 € EUR": a code and its own symbol together.
+  const pair = /^([A-Za-z]{3})(.+)$|^(.+?)([A-Za-z]{3})$/.exec(rest);
+  if (pair) {
+    const iso = (pair[1] ?? pair[4] ?? '').toUpperCase();
+    const sym = SYMBOLS[pair[2] ?? pair[3] ?? ''];
+    if (ISO_CODES.has(iso) && sym === iso) return { negative, currency: iso };
+  }
+  return undefined;
+}
+
+/**
+ * The digits of a written number as `123.45`, or undefined. Spaces and apostrophes only group
+ * thousands. With both `.` and `,` the last one is the decimal mark. A lone comma followed by exactly
+ * three digits groups thousands (`1,200`), otherwise it is a decimal comma (`12,50`; also after
+ * space-grouped thousands, `1 200,500`); a lone dot is a decimal point. Several of one mark group.
+ */
+function normaliseNumber(core: string): string | undefined {
+  let dots = 0;
+  let commas = 0;
+  let spaces = 0;
+  let lastDot = -1;
+  let lastComma = -1;
+  for (let i = 0; i < core.length; i++) {
+    const c = core.charCodeAt(i);
+    if (isDigit(c)) continue;
+    if (c === 46) {
+      dots++;
+      lastDot = i;
+    } else if (c === 44) {
+      commas++;
+      lastComma = i;
+    } else if (c === 32 || c === 39 || c === 0x2019) spaces++;
+    else return undefined;
+  }
+  let decimalAt = -1;
+  if (dots > 0 && commas > 0) decimalAt = Math.max(lastDot, lastComma);
+  else if (dots === 1) decimalAt = lastDot;
+  else if (commas === 1) {
+    const threeAfter = core.length - lastComma - 1 === 3;
+    const whole = core.slice(0, lastComma);
+    decimalAt = threeAfter && whole !== '0' && whole !== '' && spaces === 0 ? -1 : lastComma;
+  }
+  const whole = decimalAt < 0 ? core : core.slice(0, decimalAt);
+  const fraction = decimalAt < 0 ? '' : core.slice(decimalAt + 1);
+  for (let i = 0; i < fraction.length; i++) if (!isDigit(fraction.charCodeAt(i))) return undefined;
+  const intDigits = groupedDigits(whole);
+  if (intDigits === undefined || intDigits + fraction === '') return undefined;
+  return fraction === '' ? intDigits : `${intDigits || '0'}.${fraction}`;
+}
+
+/**
+ * The digits of an integer part, checking its grouping: one kind of mark, a first group of 1-3
+ * digits, the last of exactly 3, and 2 or 3 between (Indian grouping, 1,20,000).
+ */
+function groupedDigits(whole: string): string | undefined {
+  let mark = -1;
+  let digits = '';
+  const groups: number[] = [];
+  let run = 0;
+  for (let i = 0; i < whole.length; i++) {
+    const c = whole.charCodeAt(i);
+    if (isDigit(c)) {
+      run++;
+      continue;
+    }
+    if (mark !== -1 && c !== mark) return undefined;
+    mark = c;
+    groups.push(run);
+    run = 0;
+  }
+  if (mark === -1) return whole;
+  groups.push(run);
+  const last = groups.length - 1;
+  const valid = groups.every((n, i) => (i === 0 ? n >= 1 && n <= 3 : i === last ? n === 3 : n === 2 || n === 3));
+  if (!valid) return undefined;
+  for (let i = 0; i < whole.length; i++) if (isDigit(whole.charCodeAt(i))) digits += whole[i];
+  return digits;
+}
+
+/** `0012.3400` → `12.34` for text already known to have at most 4 decimals. */
+function trimZeros(plain: string): string {
+  let start = 0;
+  const point = plain.indexOf('.');
+  const intEnd = point < 0 ? plain.length : point;
+  while (start < intEnd - 1 && plain.charCodeAt(start) === 48) start++;
+  if (point < 0) return start === 0 ? plain : plain.slice(start);
+  let end = plain.length;
+  while (end > point + 1 && plain.charCodeAt(end - 1) === 48) end--;
+  if (end === point + 1) end = point;
+  return plain.slice(start, end);
+}
+
+function expandExponent(s: string): string {
+  const m = /^(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
+  if (!m) return s;
+  const digits = (m[1] ?? '') + (m[2] ?? '');
+  const point = (m[1] ?? '').length + Number(m[3]);
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** `0012.3400` → `12.34`, rounded to MAX_DECIMALS; undefined when too large to be a price. */
+function canonicalDecimal(plain: string): string | undefined {
+  const point = plain.indexOf('.');
+  let text: string;
+  if (point < 0 || plain.length - point - 1 <= MAX_DECIMALS) {
+    text = trimZeros(point === 0 ? `0${plain}` : plain);
+  } else {
+    const whole = plain.slice(0, point);
+    const fraction = plain.slice(point + 1);
+    let units = BigInt((whole || '0') + fraction.slice(0, MAX_DECIMALS));
+    if ((fraction[MAX_DECIMALS] ?? '0') >= '5') units += 1n;
+    text = fromUnits(units, MAX_DECIMALS);
+  }
+  const intLength = text.indexOf('.') < 0 ? text.length : text.indexOf('.');
+  return intLength > MAX_INTEGER_DIGITS ? undefined : text;
+}
+
+function toUnits(value: string, scale: number): bigint {
+  const negative = value.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? value.slice(1) : value).split('.');
+  const units = BigInt(whole + fraction.padEnd(scale, '0').slice(0, scale));
+  return negative ? -units : units;
+}
+
+function fromUnits(units: bigint, scale: number): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '');
+  const text = fraction === '' ? whole : `${whole}.${fraction}`;
+  return negative && text !== '0' ? `-${text}` : text;
+}
+
+function scaleOf(value: string): number {
+  const point = value.indexOf('.');
+  return point < 0 ? 0 : value.length - point - 1;
+}
+
+/** Exact sum of two canonical decimals, canonical. */
+export function addMoney(a: string, b: string): string {
+  const scale = Math.max(scaleOf(a), scaleOf(b));
+  return fromUnits(toUnits(a, scale) + toUnits(b, scale), scale);
+}
+
+/** `1200.5` → `1,200.50 USD`: grouped, at least two decimals, the currency after. */
+export function formatMoney(v: string, currency?: string): string {
+  const negative = v.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? v.slice(1) : v).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const text = `${negative ? '-' : ''}${grouped}.${fraction.padEnd(2, '0')}`;
+  return currency ? `${text} ${currency}` : text;
+}

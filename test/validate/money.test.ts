@@ -1,0 +1,103 @@
+import { describe, expect, test } from 'vitest';
+import { addMoney, formatMoney, parsePrice } from '../../src/validate/money.js';
+
+describe('parsePrice reads what people type', () => {
+  test.each([
+    ['1200', '1200', undefined],
+    ['1200.50', '1200.5', undefined],
+    ['$1,200.50', '1200.5', 'USD'],
+    ['1 200,50 €', '1200.5', 'EUR'],
+    ['1\u00a0200,50\u00a0€', '1200.5', 'EUR'],
+    ['EUR 45', '45', 'EUR'],
+    ['45 eur', '45', 'EUR'],
+    ['USD12.50', '12.5', 'USD'],
+    ['£12', '12', 'GBP'],
+    ['US$ 99.99', '99.99', 'USD'],
+    ['12,50', '12.5', undefined],
+    ['1,200', '1200', undefined],
+    ['1,234,567.89', '1234567.89', undefined],
+    ['1.234.567', '1234567', undefined],
+    ['1.200,50', '1200.5', undefined],
+    ["1'200.50", '1200.5', undefined],
+    ['1 200,500', '1200.5', undefined],
+    ['0,500', '0.5', undefined],
+    [',5', '0.5', undefined],
+    ['.5', '0.5', undefined],
+    ['0', '0', undefined],
+    ['0.00', '0', undefined],
+    ['007', '7', undefined],
+    ['+12', '12', undefined],
+    ['12.34567', '12.3457', undefined],
+    ['12.34564', '12.3456', undefined],
+    ['1,20,000', '120000', undefined],
+  ])('%j → %s %s', (text, value, currency) => {
+    const read = parsePrice(text);
+    expect(read).toEqual(currency ? { ok: true, value, currency } : { ok: true, value });
+  });
+
+  test('empty means the package price', () => {
+    expect(parsePrice('')).toEqual({ ok: true });
+    expect(parsePrice('   ')).toEqual({ ok: true });
+    expect(parsePrice(null)).toEqual({ ok: true });
+  });
+
+  test('number cells lose float artefacts and keep at most 4 decimals', () => {
+    expect(parsePrice(0.1 + 0.2)).toEqual({ ok: true, value: '0.3' });
+    expect(parsePrice(1200.5)).toEqual({ ok: true, value: '1200.5' });
+    expect(parsePrice(19.999999999999996)).toEqual({ ok: true, value: '20' });
+    expect(parsePrice(1e-7)).toEqual({ ok: true, value: '0' });
+    expect(parsePrice(12.34565)).toEqual({ ok: true, value: '12.3457' });
+    expect(parsePrice(1e21)).toMatchObject({ ok: false, reason: expect.stringContaining('too large') });
+  });
+
+  test.each([
+    ['-12', 'negative'],
+    ['-$12', 'negative'],
+    ['$-12', 'negative'],
+    ['12-', 'negative'],
+    ['(12.00)', 'negative'],
+    ['−12', 'negative'],
+    ['free', 'is not a price'],
+    ['N/A', 'is not a price'],
+    ['12 dollars', 'is not a price'],
+    ['12.5.3', 'is not a price'],
+    ['1,2,3', 'is not a price'],
+    ['12a5', 'is not a price'],
+    ['$12 EUR', 'two currencies'],
+    ['¥1000', 'write the currency code'],
+    ['1234567890123', 'too large'],
+  ])('%j is refused (%s), naming the value', (text, why) => {
+    const read = parsePrice(text);
+    expect(read.ok).toBe(false);
+    if (!read.ok) {
+      expect(read.reason).toContain(why);
+      expect(read.reason).toContain(`"${text}"`);
+    }
+  });
+
+  test('non-text cells are refused with what they are', () => {
+    expect(parsePrice(-5)).toEqual({ ok: false, reason: '"-5" is negative: a price cannot be below zero' });
+    expect(parsePrice(true)).toEqual({ ok: false, reason: '"TRUE" is not a price' });
+    expect(parsePrice({ kind: 'error', text: '#N/A' })).toEqual({ ok: false, reason: 'the cell shows the error #N/A' });
+    expect(parsePrice({ kind: 'date', iso: '2025-01-01' })).toEqual({ ok: false, reason: '"2025-01-01" is a date, not a price' });
+  });
+});
+
+describe('addMoney and formatMoney', () => {
+  test('sums are exact', () => {
+    expect(addMoney('0.1', '0.2')).toBe('0.3');
+    expect(addMoney('1200.5', '0.5')).toBe('1201');
+    expect(addMoney('0', '0')).toBe('0');
+    expect(addMoney('99999999999.9999', '0.0001')).toBe('100000000000');
+    let total = '0';
+    for (let i = 0; i < 1000; i++) total = addMoney(total, '0.01');
+    expect(total).toBe('10');
+  });
+
+  test('formatting groups thousands and shows two decimals at least', () => {
+    expect(formatMoney('1200.5', 'USD')).toBe('1,200.50 USD');
+    expect(formatMoney('0')).toBe('0.00');
+    expect(formatMoney('1234567.8912', 'EUR')).toBe('1,234,567.8912 EUR');
+    expect(formatMoney('12')).toBe('12.00');
+  });
+});
