@@ -9,7 +9,7 @@ import { RunError } from '../errors.js';
 import type { CellValue, SourceRow } from '../pipeline/types.js';
 import type { Batches } from './batches.js';
 import { classifyNumFmt, excelSerialToDate } from './calendar.js';
-import { unescapeFormulaText } from './cells.js';
+import { isBlankRow, unescapeFormulaText } from './cells.js';
 import { readWorkbookInfo, type SheetInfo, type WorkbookInfo } from './xlsx-parts.js';
 import { normaliseXml } from './xlsx-xml.js';
 import { openZip, type ZipArchive, type ZipEntry } from './zip.js';
@@ -101,7 +101,7 @@ async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetI
         if (eventType !== 'row') continue;
         const row = value as ExcelRow;
         const cells = rowCells(row, info.date1904);
-        if (cells.length > 0) rows.push({ sourceRow: row.number, cells });
+        if (!isBlankRow(cells)) rows.push({ sourceRow: row.number, cells });
       }
       if (rows.length > 0) yield rows;
     }
@@ -112,7 +112,7 @@ async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetI
   }
 }
 
-/** The row's cells by column (A = index 0), without trailing empty cells; none for a blank row. */
+/** The row's cells by column (A = index 0), without trailing empty cells. */
 function rowCells(row: ExcelRow, date1904: boolean): CellValue[] {
   const cells: CellValue[] = [];
   let last = -1;

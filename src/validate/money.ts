@@ -18,9 +18,10 @@ const SYMBOLS: Readonly<Record<string, string>> = {
 /** Symbols several currencies share: guessing one would be worse than asking for the code. */
 const SHARED_SYMBOLS: Readonly<Record<string, string>> = { '¥': 'JPY or CNY', kr: 'SEK, NOK, DKK or ISK', Fr: 'CHF or XOF' };
 const ISO_CODES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+const NO_PRICE: PriceReading = Object.freeze({ ok: true });
 
 export function parsePrice(v: CellValue): PriceReading {
-  if (v === null || v === undefined) return { ok: true };
+  if (v === null) return NO_PRICE;
   if (typeof v === 'number') return priceFromNumber(v);
   if (typeof v === 'string') return priceFromText(v);
   if (typeof v === 'boolean') return { ok: false, reason: `"${v ? 'TRUE' : 'FALSE'}" is not a price` };
@@ -36,7 +37,6 @@ function priceFromNumber(n: number): PriceReading {
   return { ok: true, value };
 }
 
-const NO_PRICE: PriceReading = Object.freeze({ ok: true });
 /** The common case, read without the general parser: `1200`, `1200.5`, `0.99`. */
 const PLAIN = /^\d{1,12}(?:\.\d{1,4})?$/;
 

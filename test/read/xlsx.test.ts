@@ -242,3 +242,44 @@ describe('damaged workbooks fail cleanly', () => {
     expect(error.code).toBe('FILE_CORRUPT');
   });
 });
+
+describe('large workbooks stream, and close() stops them', () => {
+  const path = join(dir, 'large.xlsx');
+
+  test('a sheet written by exceljs streaming writer reads every row', async () => {
+    const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true });
+    const ws = writer.addWorksheet('Big');
+    ws.addRow(['Email', 'Package', 'Start Date', 'Price']).commit();
+    for (let i = 1; i <= 20_000; i++) {
+      const row = ws.addRow([`u${i}@example.com`, 'Gold', new Date(Date.UTC(2025, 0, 1 + (i % 300))), i / 4]);
+      row.getCell(3).numFmt = 'yyyy-mm-dd';
+      row.commit();
+    }
+    ws.commit();
+    await writer.commit();
+    const sheet = await openSheet(path);
+    let count = 0;
+    let last: SourceRow | undefined;
+    for await (const row of sheet.rows) {
+      count++;
+      last = row;
+    }
+    await sheet.close();
+    expect(count).toBe(20_000);
+    expect(last).toEqual({ sourceRow: 20_001, cells: ['u20000@example.com', 'Gold', { kind: 'date', iso: '2025-07-20' }, 5000] });
+  }, 60_000);
+
+  test('stopping after a few rows, closing twice, or never iterating leaves nothing running', async () => {
+    const early = await openSheet(path);
+    let seen = 0;
+    for await (const _ of early.rows) if (++seen === 3) break;
+    await early.close();
+    await early.close();
+    expect(seen).toBe(3);
+    const untouched = await openSheet(path);
+    await untouched.close();
+    const raw = readRawRows(path);
+    await raw.next();
+    await raw.return(undefined);
+  });
+});
