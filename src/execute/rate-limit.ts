@@ -1,7 +1,9 @@
 // One limiter for every API call of a run: a concurrency cap, then evenly spaced start times at
 // `rate` per second (never a burst), and on a 429 a pause for everyone plus a cut to the rate the
-// server was seen to accept, then a slow climb back. No background timers: probing is worked out
-// whenever a slot is handed out, so an idle limiter keeps nothing alive.
+// server was seen to accept, then a climb back that slows down near the limit last seen. No
+// background timers: probing is worked out whenever a slot is handed out, so an idle limiter keeps
+// nothing alive. The constants were chosen by simulating fixed-window, sliding-window and
+// token-bucket servers (test/execute/rate-limit-sim.test.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import pLimit from 'p-limit';
@@ -26,16 +28,28 @@ export interface RequestLimiter {
  * send and the server's clock does not put R+1 requests into one of its seconds.
  */
 export const HEADROOM = 0.98;
-/** Accepted answers are counted over this window when a 429 comes... */
+/**
+ * A timer that fires late is made up for on the next slot, by at most this (or a quarter of the
+ * spacing): starts stay on their grid, so timer lateness does not slow the rate, and the 20 ms of
+ * headroom per second still keeps R+1 starts out of any one second.
+ */
+export const MAX_CATCH_UP_MS = 10;
+/**
+ * When a 429 comes, answers accepted over this window are counted (a run younger than this is
+ * counted over the whole of it: it has seen a burst, not a rate). The window is steady when it was
+ * all spent sending, with no pause in it; only then is the measure trusted as the server's limit.
+ */
 export const MEASURE_WINDOW_MS = 2_000;
-/** ...and over at least this span: a run younger than the server's second has seen a burst, not a rate. */
-export const MIN_MEASURE_SPAN_MS = 1_000;
 /** After a 429 the rate becomes this share of the rate the server accepted... */
 export const CUT_TO = 0.95;
 /** ...but one 429 never more than halves it: a window holding a long pause or a burst misreads the limit. */
 export const MAX_CUT = 0.5;
 export const MIN_RATE = 0.5;
-/** Far below the last limit seen (or with none seen): +5% every second without a 429. */
+/**
+ * Far below the last limit seen (or with none seen): +5% every second without a 429. After a cut
+ * measured over an unsteady window, probing starts only a full window after the pause, so that a
+ * 429 it provokes is measured steadily.
+ */
 export const PROBE_EVERY_MS = 1_000;
 export const PROBE_STEP = 1.05;
 /** From CUT_TO of the last limit seen up to FORGET_LIMIT_ABOVE times it: +1% every 5 s. */
@@ -63,7 +77,8 @@ export function createLimiter(options: {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new RunError('CONFIG', `--concurrency must be a whole number of at least 1 (got ${options.concurrency}).`);
   }
-  return new AdaptiveLimiter(options.rate * HEADROOM, options.concurrency, options.now ?? Date.now, options.sleep ?? ((ms) => delay(ms)));
+  const now = options.now ?? (() => performance.now()); // monotonic: a wall-clock change cannot stall or burst
+  return new AdaptiveLimiter(options.rate * HEADROOM, options.concurrency, now, options.sleep ?? ((ms) => delay(ms)));
 }
 
 class AdaptiveLimiter implements RequestLimiter {
@@ -74,7 +89,8 @@ class AdaptiveLimiter implements RequestLimiter {
   // Handing out start times, one at a time.
   private readonly waiting: Array<() => void> = [];
   private pumping = false;
-  private lastGrantAt = -Infinity;
+  /** The slot the last start was counted at: its scheduled time, or a little after if its timer was very late. */
+  private lastSlotAt = -Infinity;
   private pausedUntil = -Infinity;
   private grantSeq = 0;
   private firstGrantAt: number | undefined;
@@ -86,7 +102,7 @@ class AdaptiveLimiter implements RequestLimiter {
   private cutSeq = 0;
   /** The accepted rate measured at the last cut; Infinity when none is known. */
   private knownLimit = Infinity;
-  private lastRateChangeAt = -Infinity;
+  private nextProbeAt = Infinity;
   private pausesWithoutAnswer = 0;
 
   constructor(
@@ -130,16 +146,17 @@ class AdaptiveLimiter implements RequestLimiter {
       return;
     }
 
+    const { measured, steady } = this.acceptedRateUntil(grant?.at ?? now);
+    // An unsteady window (young run, or a pause in it) misreads the limit: cut, but learn nothing.
+    this.knownLimit = measured !== undefined && steady ? measured : Infinity;
+    const target = measured === undefined ? 0 : CUT_TO * Math.min(this.rate, measured);
+    this.rate = Math.max(Math.min(MIN_RATE, this.maxRate), MAX_CUT * this.rate, target);
+
     this.pausesWithoutAnswer++;
     const pauseMs = askedPauseMs ?? Math.min(PAUSE_MAX_MS, PAUSE_BASE_MS * 2 ** (this.pausesWithoutAnswer - 1));
     this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
-
-    const measured = this.acceptedRateUntil(grant?.at ?? now);
-    this.knownLimit = measured ?? Infinity;
-    const target = measured === undefined ? 0 : CUT_TO * Math.min(this.rate, measured);
-    this.rate = Math.max(Math.min(MIN_RATE, this.maxRate), MAX_CUT * this.rate, target);
     this.cutSeq = this.grantSeq;
-    this.lastRateChangeAt = this.pausedUntil;
+    this.nextProbeAt = this.pausedUntil + (steady ? this.probeEvery() : MEASURE_WINDOW_MS);
   }
 
   /** Starts the loop that hands out start times, unless it is running. */
@@ -150,16 +167,20 @@ class AdaptiveLimiter implements RequestLimiter {
   }
 
   private async handOutSlots(): Promise<void> {
+    let slept = false;
     while (this.waiting.length > 0) {
       const now = this.now();
       this.probe(now);
-      // From the actual time of the last grant, so a late timer never leads to a catch-up burst.
-      const at = Math.max(this.lastGrantAt + 1000 / this.rate, this.pausedUntil);
+      const spacing = 1000 / this.rate;
+      const at = Math.max(this.lastSlotAt + spacing, this.pausedUntil);
       if (at > now) {
         await this.sleep(at - now);
+        slept = true;
         continue; // the rate or the pause may have changed meanwhile
       }
-      this.lastGrantAt = now;
+      // Only a timer's lateness is made up for; after an idle spell the next slots count from now.
+      this.lastSlotAt = slept ? Math.max(at, now - Math.min(MAX_CATCH_UP_MS, spacing / 4)) : now;
+      slept = false;
       this.waiting.shift()?.();
     }
     // Same synchronous step as the emptiness check, so no waiter is left without a pump.
@@ -168,14 +189,20 @@ class AdaptiveLimiter implements RequestLimiter {
 
   /** Raises the rate for each probe period that passed without a 429. */
   private probe(now: number): void {
-    while (this.rate < this.maxRate) {
-      const careful = this.rate >= CUT_TO * this.knownLimit;
-      const every = careful ? CAREFUL_PROBE_EVERY_MS : PROBE_EVERY_MS;
-      if (now - this.lastRateChangeAt < every) return;
-      this.lastRateChangeAt += every;
+    while (this.rate < this.maxRate && now >= this.nextProbeAt) {
+      const careful = this.isNearKnownLimit();
       this.rate = Math.min(this.maxRate, this.rate * (careful ? CAREFUL_PROBE_STEP : PROBE_STEP));
       if (this.rate > FORGET_LIMIT_ABOVE * this.knownLimit) this.knownLimit = Infinity;
+      this.nextProbeAt += this.probeEvery();
     }
+  }
+
+  private probeEvery(): number {
+    return this.isNearKnownLimit() ? CAREFUL_PROBE_EVERY_MS : PROBE_EVERY_MS;
+  }
+
+  private isNearKnownLimit(): boolean {
+    return this.rate >= CUT_TO * this.knownLimit;
   }
 
   private recordAccepted(grant: Grant): void {
@@ -186,11 +213,11 @@ class AdaptiveLimiter implements RequestLimiter {
     if (firstKept !== 0) this.accepted = firstKept === -1 ? [] : this.accepted.slice(firstKept);
   }
 
-  /** Answers accepted per second over the window ending at `end`; undefined with none to count. */
-  private acceptedRateUntil(end: number): number | undefined {
-    const start = Math.max(end - MEASURE_WINDOW_MS, this.firstGrantAt ?? end);
+  /** Answers accepted per second over the window ending at `end` (undefined with none), and whether it was steady. */
+  private acceptedRateUntil(end: number): { measured: number | undefined; steady: boolean } {
+    const start = end - MEASURE_WINDOW_MS;
+    const steady = start >= (this.firstGrantAt ?? end) && start >= this.pausedUntil;
     const count = this.accepted.filter((at) => at >= start && at <= end).length;
-    if (count === 0) return undefined;
-    return count / (Math.max(end - start, MIN_MEASURE_SPAN_MS) / 1000);
+    return { measured: count === 0 ? undefined : count / (MEASURE_WINDOW_MS / 1000), steady };
   }
 }

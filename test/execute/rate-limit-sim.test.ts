@@ -8,6 +8,9 @@ import { simulate } from './helpers/simulate.js';
 const LIMIT = 20;
 const servers: ReadonlyArray<readonly [string, () => ServerLimit]> = [
   ['fixed window', () => fixedWindow(LIMIT)],
+  // Where the server's seconds begin within the run decides how much of a burst the first 429 sees.
+  ['fixed window, seconds starting 150 ms into the run', () => fixedWindow(LIMIT, true, 150)],
+  ['fixed window, seconds starting 600 ms into the run', () => fixedWindow(LIMIT, true, 600)],
   ['fixed window without Retry-After', () => fixedWindow(LIMIT, false)],
   ['sliding window', () => slidingWindow(LIMIT)],
   ['token bucket, burst 5', () => tokenBucket(LIMIT, 5)],

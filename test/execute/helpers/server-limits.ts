@@ -5,11 +5,12 @@
 export type LimitAnswer = { accepted: true } | { accepted: false; retryAfterS?: number };
 export type ServerLimit = (t: number) => LimitAnswer;
 
-/** Counts per calendar second; the usual "fixed window". */
-export function fixedWindow(limit: number, sendRetryAfter = true): ServerLimit {
-  let window = -1;
+/** Counts per calendar second, whose boundaries fall `phaseMs` into the run; the usual "fixed window". */
+export function fixedWindow(limit: number, sendRetryAfter = true, phaseMs = 0): ServerLimit {
+  let window = -Infinity;
   let count = 0;
-  return (t) => {
+  return (time) => {
+    const t = time + 1000 - phaseMs;
     const current = Math.floor(t / 1000);
     if (current !== window) {
       window = current;
