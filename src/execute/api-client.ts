@@ -179,6 +179,7 @@ export class ApiClient {
     }
   }
 
+  /** Closes the pools this client made; a dispatcher from `dispatcherFor` is left to whoever made it. */
   async close(): Promise<void> {
     await Promise.all(this.ownPools.map((pool) => pool.close()));
   }
@@ -225,15 +226,16 @@ export class ApiClient {
 
   private async getJson<T>(route: Route, base: Base, path: string, schema: z.ZodType<T>): Promise<T> {
     const reply = await this.withRetries(route, base, 'GET', path);
+    const shown = path.split('?')[0]; // errors end up on rows: the path says enough
     if (reply.kind === 'no-answer') {
-      throw new ApiError(`GET ${path}: ${reply.message}`, { networkError: reply.code, ...(reply.status !== undefined && { httpStatus: reply.status }) });
+      throw new ApiError(`GET ${shown}: ${reply.message}`, { networkError: reply.code, ...(reply.status !== undefined && { httpStatus: reply.status }) });
     }
     if (!isSuccess(reply.status) || isErrorEnvelope(reply.json)) {
       throw new ApiError(reply.message, { httpStatus: reply.status });
     }
     const parsed = schema.safeParse(reply.json);
     if (!parsed.success) {
-      throw new ApiError(`unexpected answer from GET ${path}: ${this.clean(describeMismatch(parsed.error))}`, { httpStatus: reply.status });
+      throw new ApiError(`unexpected answer from GET ${shown}: ${this.clean(describeMismatch(parsed.error))}`, { httpStatus: reply.status });
     }
     return parsed.data;
   }
