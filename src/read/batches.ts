@@ -91,15 +91,3 @@ export class Flattened<T> implements AsyncIterableIterator<T> {
     return this;
   }
 }
-
-/** A batch-by-batch transformation that keeps the source's early stop (`return`) working. */
-export async function* mapBatches<T, U>(source: Batches<T>, f: (batch: T[]) => U[]): Batches<U> {
-  try {
-    for await (const batch of source) {
-      const out = f(batch);
-      if (out.length > 0) yield out;
-    }
-  } finally {
-    await source.return(undefined);
-  }
-}
