@@ -143,7 +143,7 @@ describe('runImport against the sandbox', () => {
       ['nobody@example.com', a!.packageName, a!.validFrom],
     ]);
     const controller = new AbortController();
-    await runImport({ file, ...connection(s), retries: 0, signal: controller.signal });
+    await runImport({ file, ...connection(s), retries: 2, signal: controller.signal });
     for (const name of await readdir(dir)) {
       const bytes = await readFile(join(dir, name));
       expect(bytes.includes(Buffer.from(s.tokens.staff)), name).toBe(false);
