@@ -1,0 +1,140 @@
+// Shared by the benches: a sandbox in a worker thread (so client and server each get a core),
+// generated data and sheets in a temp dir, and a child-process runner that reports peak RSS.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+
+export const quickFlag = { quick: { type: 'boolean', default: false } };
+
+export function args(options = {}) {
+  return parseArgs({ options: { ...quickFlag, ...options }, allowPositionals: true, strict: false }).values;
+}
+
+export function machine() {
+  const cpu = cpus();
+  return `${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+export async function tempDir(prefix = 'cp-bench-') {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const ratio = (n) => `${n.toFixed(2)}×`;
+export const verdict = (ok) => (ok ? 'MET' : 'MISSED');
+
+/** A sandbox in a worker thread; `stats()` reads its request counts, `created()` how many it created and the duplicates. */
+export async function startSandboxWorker(options) {
+  const worker = new Worker(new URL('./sandbox-worker.mjs', import.meta.url), { workerData: options });
+  const info = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+  const ask = (what) =>
+    new Promise((resolve) => {
+      const onMessage = (m) => {
+        if (m.reply === (typeof what === 'string' ? what : 'faults')) {
+          worker.off('message', onMessage);
+          resolve(m.value);
+        }
+      };
+      worker.on('message', onMessage);
+      worker.postMessage(what);
+    });
+  return {
+    ...info,
+    stats: () => ask('stats'),
+    created: () => ask('created'),
+    setFaults: (knobs) => ask({ faults: knobs }),
+    stop: async () => {
+      const done = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('stop');
+      await done;
+    },
+  };
+}
+
+const pad = (i, n = 6) => String(i).padStart(n, '0');
+
+/** Sandbox data with `clients` clients (unique emails) and a few active packages, in the samples/README.md format. */
+export function sandboxData(clients) {
+  const products = [{ id: 'pd_gym', name: 'Gym access', bookings: 30 }];
+  return {
+    business_id: 'bz_bench',
+    tokens: { staff: 'bench_staff_token', directory: 'bench_directory_token' },
+    clients: Array.from({ length: clients }, (_, i) => ({
+      id: `cl_b${pad(i)}`,
+      email: `client${pad(i)}@bench.example`,
+      first_name: 'Client',
+      last_name: `N${i}`,
+      created_at: '2024-01-01T00:00:00.000Z',
+      conversation_ids: [`cv_b${pad(i)}`],
+    })),
+    packages: Array.from({ length: 12 }, (_, i) => ({
+      id: `pk_b${pad(i, 3)}`,
+      name: `Bench Package ${i}`,
+      price: `${100 + i}.00`,
+      currency: 'USD',
+      active: true,
+      expiration: 1,
+      expiration_unit: 'm',
+      products,
+    })),
+  };
+}
+
+/** `rows` rows over the first `clients` clients of sandboxData: all distinct (client, package, valid_from), each creates one package. */
+export function importRows(rows, clients) {
+  const out = [];
+  for (let i = 0; i < rows; i++) {
+    const c = i % clients;
+    const k = Math.floor(i / clients);
+    const p = k % 12;
+    const month = String((Math.floor(k / 12) % 12) + 1).padStart(2, '0');
+    const year = 2027 + Math.floor(k / 144);
+    out.push([`client${pad(c)}@bench.example`, `Bench Package ${p}`, `${year}-${month}-01`, i % 3 === 0 ? `${(i % 50) + 10}.50` : '']);
+  }
+  return out;
+}
+
+export const IMPORT_HEADER = ['Email', 'Package', 'Valid From', 'Price'];
+
+export async function writeImportCsv(path, rows, clients) {
+  const body = importRows(rows, clients).map((r) => r.join(',')).join('\n');
+  await writeFile(path, `${IMPORT_HEADER.join(',')}\n${body}\n`);
+  return path;
+}
+
+/** Runs `node script args...` and resolves its last stdout line parsed as JSON (the child prints one). */
+export function runChild(script, childArgs, { nodeArgs = [] } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, script, ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited ${code}: ${out.slice(-500)}`));
+      const last = out.trim().split('\n').pop();
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`${script}: no JSON result in ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+/** Peak RSS of this process in bytes (resourceUsage reports kilobytes). */
+export const peakRss = () => process.resourceUsage().maxRSS * 1024;
+export const mb = (bytes) => `${fmt(bytes / 2 ** 20)} MB`;
+
+/** One import through the library against a running sandbox; time is wall-clock around runImport. */
+export async function timedImport({ file, out, server, concurrency, rate }) {
+  const { runImport } = await import('../dist/index.js');
+  const started = performance.now();
+  const result = await runImport({ file, out, apiUrl: server.mainUrl, fallbackUrl: server.fallbackUrl, token: server.tokens.staff, concurrency, rate });
+  const seconds = (performance.now() - started) / 1000;
+  const { counts, rows, options } = result.summary;
+  return { seconds, rows, counts, requests: Number(options.requests), rateLimited: Number(options['rate limited (429)']) };
+}
