@@ -2,7 +2,7 @@
 // a full disk never leaves a half-written results file where a good one was.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { RunError } from '../errors.js';
@@ -20,6 +20,7 @@ export class TempFile {
     const tempPath = join(folder, `.${basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     try {
       await mkdir(folder, { recursive: true });
+      await removeOrphans(folder, basename(finalPath));
       const stream = createWriteStream(tempPath, { flags: 'wx' });
       await once(stream, 'open');
       return new TempFile(finalPath, tempPath, stream);
@@ -91,4 +92,23 @@ function reason(error: unknown): string {
   if (code === 'ENOSPC') return 'the disk is full';
   if (code === 'EROFS') return 'the disk is read-only';
   return error instanceof Error ? error.message : String(error);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Temp files of a run that was killed before it could clean up: their process is gone. */
+async function removeOrphans(folder: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  for (const name of await readdir(folder)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = /^(\d+)-[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) await unlink(join(folder, name)).catch(() => undefined);
+  }
 }

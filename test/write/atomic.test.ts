@@ -36,6 +36,20 @@ describe.each(['members.csv', 'members.xlsx'])('writing %s results', (inputName)
     await expect(writer.write(row(300, 'late@x.test'), outcome(300, 'created'))).rejects.toThrow(/aborted/);
   });
 
+  it('clears temp files left by a killed run, and only those', async () => {
+    const { folder, target, open } = await setUp(inputName);
+    const base = target.resultsPath.split('/').pop();
+    const orphan = `.${base}.999999999-0badcafe.tmp`;
+    const live = `.${base}.${process.pid}-00c0ffee.tmp`;
+    await writeFile(join(folder, orphan), 'half a file');
+    await writeFile(join(folder, live), 'another writer of this process');
+    const writer = await open();
+    const names = await readdir(folder);
+    expect(names).not.toContain(orphan);
+    expect(names).toContain(live);
+    await writer.abort();
+  });
+
   it('replaces an earlier results file at finish', async () => {
     const { target, open, input } = await setUp(inputName);
     await writeFile(target.resultsPath, 'old');
