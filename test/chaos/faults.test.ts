@@ -1,0 +1,76 @@
+// Faults without kills, through the library: each fault alone and all together at up to 30%, and a
+// server rate limit ten times below --rate. Every row is accounted for, nothing is created twice, and
+// a second run (the user's "run it again") finishes what the faults left.
+import { describe, expect, it } from 'vitest';
+import { runImport } from '../../src/pipeline/run-import.js';
+import type { RunResult } from '../../src/pipeline/options.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { creatableRows, readCsvObjects, tempDir, writePlannedCsv, type PlannedRow } from '../helpers/sheets.js';
+import { chaosSeed, expectResultsMatchServer } from './helpers.js';
+
+const ROWS = 100;
+
+async function importWith(s: Sandbox, file: string, rate: number): Promise<RunResult> {
+  return runImport({ file, apiUrl: s.mainUrl, fallbackUrl: s.fallbackUrl, token: s.tokens.staff, rate, concurrency: 8 });
+}
+
+/** Results complete and in order; every package on the server is named by its row, or its row failed. */
+async function expectAccounted(s: Sandbox, planned: readonly PlannedRow[], result: RunResult): Promise<void> {
+  expect(s.inspect.duplicates()).toEqual([]);
+  const out = await readCsvObjects(result.files.results);
+  expect(out.map((r) => r.source_row)).toEqual(planned.map((_, i) => String(i + 2)));
+  for (const [i, r] of out.entries()) {
+    expect(['created', 'skipped', 'failed'], `row ${i + 1}: ${r.status}`).toContain(r.status);
+    if (r.status === 'failed') expect(r.message, `row ${i + 1}`).not.toBe('');
+  }
+  const named = new Set(out.filter((r) => r.status === 'created' || r.status === 'skipped').map((r) => r.client_package_id));
+  const failedTriples = new Set(
+    out.flatMap((r, i) => (r.status === 'failed' ? [`${planned[i]!.clientId}|${planned[i]!.packageId}|${planned[i]!.validFrom}`] : [])),
+  );
+  for (const c of s.inspect.created()) {
+    const p = c.clientPackage;
+    expect(named.has(p.id) || failedTriples.has(`${p.client_id}|${p.package_id}|${p.valid_from}`), `package ${p.id}`).toBe(true);
+  }
+}
+
+const CASES: Array<[string, SandboxOptions]> = [
+  ['500s at 30%', { failRate: 0.3 }],
+  ['drops before the commit at 30%', { dropBefore: 0.3 }],
+  ['drops after the commit at 30%', { dropAfter: 0.3 }],
+  ['all three at 30% with a rate limit', { failRate: 0.3, dropBefore: 0.3, dropAfter: 0.3, rate: 60 }],
+];
+
+describe('faults without kills (library)', () => {
+  it.each(CASES)('%s: every row accounted for, no duplicate, finished by a second run', async (name, faults) => {
+    const seed = chaosSeed(name);
+    const s = await startSandbox({ port: 0, seed, ...faults });
+    try {
+      const planned = creatableRows(ROWS, 30);
+      const file = await writePlannedCsv(await tempDir('cp-faults-'), planned);
+      const first = await importWith(s, file, 400);
+      await expectAccounted(s, planned, first);
+      const second = await importWith(s, file, 400);
+      expectResultsMatchServer(s, planned, await readCsvObjects(second.files.results));
+      const stats = s.inspect.requests();
+      console.log(`${name}: ${ROWS} rows, ${stats.total} requests ${JSON.stringify(stats.byRoute)}, first run ${JSON.stringify(first.summary.counts)}, seed ${seed}`);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+
+  it('finishes without giving up under a server rate limit ten times below --rate', async () => {
+    const seed = chaosSeed('rate limit');
+    const s = await startSandbox({ port: 0, seed, rate: 25 });
+    try {
+      const planned = creatableRows(100, 25);
+      const file = await writePlannedCsv(await tempDir('cp-faults-'), planned);
+      const result = await importWith(s, file, 250);
+      expect(result.summary.counts.created).toBe(100);
+      expect(result.summary.options['rate limited (429)']).not.toBe('0');
+      expectResultsMatchServer(s, planned, await readCsvObjects(result.files.results));
+      console.log(`rate limit 25/s under --rate 250: ${JSON.stringify(s.inspect.requests().byRoute)}, seed ${seed}`);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+});
