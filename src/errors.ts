@@ -19,6 +19,7 @@ export const RUN_ERRORS = {
   TOKEN_REJECTED: 'Check PLATFORM_STAFF_TOKEN: the platform did not accept it.',
   TOKEN_NOT_STAFF: 'Creating client packages needs a staff token; the token given is a directory token.',
   API_UNREACHABLE: 'Check the API URLs and your network, then run again.',
+  RUN_IN_PROGRESS: 'Wait for the other run to finish (or stop it with Ctrl-C), then run again: it resumes where that one stopped.',
   DUPLICATE_COLUMNS: 'Rename one of the columns, or say which one to use with --map "Header Text=field".',
   OUTPUT_EXISTS: 'Choose another --out path, or move the existing file away first.',
   OUTPUT_UNWRITABLE: 'Close the file if it is open in Excel or LibreOffice, check that the folder is writable, and run again.',

@@ -3,6 +3,7 @@
 // Lines are JSON, appended and fsync'd in groups (one fsync serves every row that finished meanwhile).
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import type { RowOutcome } from '../pipeline/types.js';
+import { RunLock } from './run-lock.js';
 
 export interface JournalRun {
   readonly apiUrl: string;
@@ -62,6 +63,7 @@ export class Journal {
   private constructor(
     readonly path: string,
     private readonly file: FileHandle,
+    private readonly lock: RunLock,
     private readonly prior: Map<string, PriorState>,
     readonly resumed: boolean,
   ) {}
@@ -71,6 +73,16 @@ export class Journal {
    * A journal written against other URLs belongs to another server and is started afresh.
    */
   static async open(path: string, run: JournalRun): Promise<Journal> {
+    const lock = await RunLock.acquire(`${path}.lock`);
+    try {
+      return await Journal.load(path, run, lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private static async load(path: string, run: JournalRun, lock: RunLock): Promise<Journal> {
     const prior = new Map<string, PriorState>();
     let resumed = false;
     const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -86,7 +98,7 @@ export class Journal {
       for (const line of lines) foldLine(prior, line);
     }
     const file = await open(path, sameRun ? 'a' : 'w');
-    const journal = new Journal(path, file, prior, resumed);
+    const journal = new Journal(path, file, lock, prior, resumed);
     if (!sameRun) await journal.append({ k: 'run', v: 1, ...run });
     return journal;
   }
@@ -109,6 +121,7 @@ export class Journal {
   async close(): Promise<void> {
     await this.flushing;
     await this.file.close();
+    await this.lock.release();
   }
 
   async remove(): Promise<void> {

@@ -61,3 +61,21 @@ describe('Journal', () => {
     expect(lines.slice(1).map((l) => JSON.parse(l).key)).toEqual(Array.from({ length: 200 }, (_, i) => `k${i}`));
   });
 });
+
+describe('Journal lock', () => {
+  it('refuses a second run of the same sheet while the first is running, and frees it on close', async () => {
+    const path = await fresh();
+    const first = await Journal.open(path, RUN);
+    const { spawn } = await import('node:child_process');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(`${path}.lock`, String(other.pid));
+    await expect(Journal.open(path, RUN)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
+    other.kill();
+    await new Promise((r) => other.once('exit', r));
+    // The owner is gone: its lock is taken over.
+    const second = await Journal.open(path, RUN);
+    await second.close();
+    await first.close().catch(() => undefined);
+  });
+});
