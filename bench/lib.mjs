@@ -84,10 +84,10 @@ export function sandboxData(clients) {
   };
 }
 
-/** `rows` rows over the first `clients` clients of sandboxData: all distinct (client, package, valid_from), each creates one package. */
-export function importRows(rows, clients) {
+/** Rows `from`..`rows` of `rows` rows over the first `clients` clients of sandboxData: all distinct (client, package, valid_from), each creates one package. */
+export function importRows(rows, clients, from = 0) {
   const out = [];
-  for (let i = 0; i < rows; i++) {
+  for (let i = from; i < rows; i++) {
     const c = i % clients;
     const k = Math.floor(i / clients);
     const p = k % 12;
