@@ -21,6 +21,13 @@ export async function* normaliseXml(source: AsyncIterable<Buffer | string>, shee
 
 const NAME_END = /[\s/>]/;
 
+/**
+ * The longest piece of markup waited for across chunks. An unfinished element is scanned again with
+ * every chunk, so an element that never ends (a zip bomb) would cost time quadratic in its length;
+ * Excel's own limit is 32,767 characters a cell, far below this.
+ */
+export const MAX_ELEMENT_CHARS = 4 * 1024 * 1024;
+
 export class XmlNormaliser {
   /** The namespace prefix of the root element ('' for none); undefined until it is seen. */
   private prefix: string | undefined;
@@ -46,6 +53,7 @@ export class XmlNormaliser {
       if (next < 0) {
         // An element is cut by the chunk boundary: wait for the rest, unless there is no more.
         if (final) out.push(s.slice(lt));
+        else if (s.length - lt > MAX_ELEMENT_CHARS) throw new Error(`an element of the sheet is longer than ${MAX_ELEMENT_CHARS} characters`);
         else this.carry = s.slice(lt);
         break;
       }
