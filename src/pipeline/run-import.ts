@@ -1,4 +1,5 @@
 // The whole import, top to bottom: read, check access, load packages, run each row, write results.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
@@ -75,6 +76,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
 
     const stop = new AbortController();
+    // Every row waiting out a retry listens for the stop: many at once is expected, not a leak.
+    setMaxListeners(0, stop.signal);
     const onUserAbort = () => stop.abort();
     options.signal?.addEventListener('abort', onUserAbort, { once: true });
     if (options.signal?.aborted) stop.abort();
