@@ -1,9 +1,8 @@
 // Delimited-text results: UTF-8 with a byte-order mark (without it Excel reads é as Ã©), RFC 4180
-// quoting by csv-stringify, CRLF line ends as RFC 4180 writes them and as Excel itself saves CSV.
+// quoting, CRLF line ends as RFC 4180 writes them and as Excel itself saves CSV.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify, type Stringifier } from 'csv-stringify';
+import { finished } from 'node:stream/promises';
 import type { CellValue } from '../pipeline/types.js';
 import { dateCellText, startsLikeFormula } from './cells.js';
 
@@ -31,39 +30,62 @@ export function csvText(cell: CellValue): string {
   return neutralise(cell.text);
 }
 
-export class CsvSheet {
-  private readonly stringifier: Stringifier;
-  private readonly done: Promise<void>;
+/** Text written to the file in chunks of about this many characters: one write per row costs more than the row. */
+const CHUNK_CHARS = 64 * 1024;
 
-  constructor(stream: Writable, delimiter: ',' | '\t', header: readonly CellValue[]) {
-    this.stringifier = stringify({
-      bom: true,
-      delimiter,
-      record_delimiter: 'windows',
-      // Given a record delimiter, csv-stringify only quotes fields holding that exact CRLF; a cell with a
-      // lone line feed would then break its row in Excel. Quote on any \n or \r.
-      quote_record_delimiter: true,
-    });
-    this.done = pipeline(this.stringifier, stream);
+export class CsvSheet {
+  private readonly done: Promise<void>;
+  private readonly needsQuotes: RegExp;
+  private chunk: string;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly delimiter: ',' | '\t',
+    header: readonly CellValue[],
+  ) {
+    // RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
+    // break its row in Excel) is quoted, quotes doubled.
+    this.needsQuotes = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
+    this.done = finished(stream);
     // Seen by addRow/close; without a handler here a failed write would also be an unhandled rejection.
     this.done.catch(() => undefined);
-    this.stringifier.write(header.map(csvText));
+    this.chunk = '\ufeff' + this.line(header);
   }
 
   async addRow(cells: readonly CellValue[]): Promise<void> {
-    if (!this.stringifier.write(cells.map(csvText))) {
-      // Wait for the disk to catch up, or for the failure that stopped it.
-      await Promise.race([once(this.stringifier, 'drain'), this.done]);
-    }
+    this.chunk += this.line(cells);
+    if (this.chunk.length >= CHUNK_CHARS) await this.flush();
   }
 
   async close(): Promise<void> {
-    this.stringifier.end();
+    await this.flush();
+    this.stream.end();
     await this.done;
   }
 
   async abort(): Promise<void> {
-    this.stringifier.destroy();
+    this.chunk = '';
+    this.stream.destroy();
     await this.done.catch(() => undefined);
+  }
+
+  private line(cells: readonly CellValue[]): string {
+    let text = '';
+    for (let i = 0; i < cells.length; i++) {
+      const field = csvText(cells[i]!);
+      if (i > 0) text += this.delimiter;
+      text += this.needsQuotes.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+    }
+    return `${text}\r\n`;
+  }
+
+  private async flush(): Promise<void> {
+    const text = this.chunk;
+    this.chunk = '';
+    if (text === '' || this.stream.destroyed) return;
+    if (!this.stream.write(text)) {
+      // Wait for the disk to catch up, or for the failure that stopped it.
+      await Promise.race([once(this.stream, 'drain'), this.done]);
+    }
   }
 }
