@@ -2,15 +2,7 @@
 // both create it. The lock file holds the owner's pid, so a lock left by a killed run is taken over.
 import { open, readFile, rm } from 'node:fs/promises';
 import { RunError } from '../errors.js';
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isRunning } from '../pid.js';
 
 export class RunLock {
   private constructor(readonly path: string) {}

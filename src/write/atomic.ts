@@ -6,6 +6,7 @@ import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { RunError } from '../errors.js';
+import { isRunning } from '../pid.js';
 
 export class TempFile {
   private constructor(
@@ -92,15 +93,6 @@ function reason(error: unknown): string {
   if (code === 'ENOSPC') return 'the disk is full';
   if (code === 'EROFS') return 'the disk is read-only';
   return error instanceof Error ? error.message : String(error);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Temp files of a run that was killed before it could clean up: their process is gone. */
