@@ -21,11 +21,6 @@ class SharedLookups<T> {
     }
     return answer;
   }
-
-  /** Forget a key, so the next caller asks again (after a read-back the old answer is stale). */
-  forget(key: string): void {
-    this.pending.delete(key);
-  }
 }
 
 export class Lookups {

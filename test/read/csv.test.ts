@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import type { SourceRow } from '../../src/pipeline/types.js';
 import { detectDelimiter } from '../../src/read/csv.js';
 import { openSheet, readRawRows } from '../../src/read/index.js';
+import { refusal } from './helpers/refusal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-csv-'));
 let n = 0;
@@ -19,15 +20,6 @@ async function rows(path: string): Promise<SourceRow[]> {
   const out: SourceRow[] = [];
   for await (const row of readRawRows(path)) out.push(row);
   return out;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a RunError');
 }
 
 describe('csv-spectrum: every case parses to its expected JSON', () => {

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { FIELDS } from '../../src/pipeline/types.js';
 import { parseColumnMaps } from '../../src/read/headers.js';
 import { openSheet } from '../../src/read/index.js';
+import { refusal } from './helpers/refusal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-headers-'));
 let n = 0;
@@ -20,13 +21,8 @@ async function columnsOf(content: string, map?: string[]) {
   return sheet.columns;
 }
 
-async function refusal(content: string, map?: string[]): Promise<{ code: string; message: string }> {
-  try {
-    await openSheet(csv(content), map ? { map } : {});
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a RunError');
+function refusedHeader(content: string, map?: string[]): Promise<{ code: string; message: string }> {
+  return refusal(openSheet(csv(content), map ? { map } : {}));
 }
 
 describe('header aliases', () => {
@@ -101,7 +97,7 @@ describe('--map', () => {
   });
 
   test('a mapped column missing from the header is reported', async () => {
-    const error = await refusal('Email,Package,Start\n', ['Cost=price']);
+    const error = await refusedHeader('Email,Package,Start\n', ['Cost=price']);
     expect(error.code).toBe('MISSING_FIELDS');
     expect(error.message).toContain('--map "Cost=price"');
     expect(error.message).toContain('"Email", "Package", "Start"');
@@ -110,14 +106,14 @@ describe('--map', () => {
 
 describe('header errors say what was found', () => {
   test('no recognisable header lists what the first rows hold', async () => {
-    const error = await refusal('Report,March\nfoo,bar,baz\n1,2,3\n');
+    const error = await refusedHeader('Report,March\nfoo,bar,baz\n1,2,3\n');
     expect(error.code).toBe('NO_HEADER');
     expect(error.message).toContain('row 1: "Report", "March"');
     expect(error.message).toContain('row 2: "foo", "bar", "baz"');
   });
 
   test('missing required fields are listed with the headers found and a --map hint', async () => {
-    const error = await refusal('Email,Product,From\na@b.co,Gold,2025-01-01\n');
+    const error = await refusedHeader('Email,Product,From\na@b.co,Gold,2025-01-01\n');
     expect(error.code).toBe('MISSING_FIELDS');
     expect(error.message).toContain('has "Email", "Product", "From"');
     expect(error.message).toContain('the package');
@@ -126,12 +122,12 @@ describe('header errors say what was found', () => {
   });
 
   test('a client needs an email or an id column', async () => {
-    const error = await refusal('Name,Package,Start\n');
+    const error = await refusedHeader('Name,Package,Start\n');
     expect(error.message).toContain('the client: an "Email" or "Client ID" column');
   });
 
   test('two columns that both look like one field must be told apart', async () => {
-    const error = await refusal('Email,Package,Customer Email,Start\n');
+    const error = await refusedHeader('Email,Package,Customer Email,Start\n');
     expect(error.code).toBe('DUPLICATE_COLUMNS');
     expect(error.message).toContain('"Email" (column A) and "Customer Email" (column C)');
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { openSheet } from '../../src/read/index.js';
 import { writeZip } from './helpers/xlsx-package.js';
+import { refusal } from './helpers/refusal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-sniff-'));
 let n = 0;
@@ -13,13 +14,8 @@ function file(content: string | Buffer, name = `f${n++}.csv`): string {
   return path;
 }
 
-async function refusal(path: string): Promise<{ name: string; code: string; message: string }> {
-  try {
-    await openSheet(path);
-  } catch (error) {
-    return error as { name: string; code: string; message: string };
-  }
-  throw new Error('expected a RunError');
+function refusedFile(path: string): Promise<{ name: string; code: string; message: string }> {
+  return refusal(openSheet(path));
 }
 
 /** A minimal compound (OLE) file whose directory holds these stream names. */
@@ -56,23 +52,23 @@ describe('files that are not a readable sheet are refused with what they are', (
     ['a Word .doc', compoundFile(['WordDocument']), 'UNKNOWN_FORMAT', 'a Word document'],
   ])('%s', async (_, content, code, words) => {
     const path = content === undefined ? join(dir, 'nope.csv') : file(content);
-    const error = await refusal(path);
+    const error = await refusedFile(path);
     expect(error.name).toBe('RunError');
     expect(error.code).toBe(code);
     expect(error.message).toContain(words);
   });
 
   test('a folder', async () => {
-    expect((await refusal(dir)).code).toBe('FILE_UNREADABLE');
+    expect((await refusedFile(dir)).code).toBe('FILE_UNREADABLE');
   });
 
   test('zip archives that hold no workbook say what they hold', async () => {
     const docx = join(dir, 'letter.xlsx');
     writeZip(docx, { '[Content_Types].xml': '<Types/>', 'word/document.xml': '<w:document/>' });
-    expect(await refusal(docx)).toMatchObject({ code: 'UNKNOWN_FORMAT', message: 'letter.xlsx is a Word document (.docx), not an Excel workbook.' });
+    expect(await refusedFile(docx)).toMatchObject({ code: 'UNKNOWN_FORMAT', message: 'letter.xlsx is a Word document (.docx), not an Excel workbook.' });
     const ods = join(dir, 'sheet.ods');
     writeZip(ods, { mimetype: 'application/vnd.oasis.opendocument.spreadsheet', 'content.xml': '<office:document-content/>' });
-    expect(await refusal(ods)).toMatchObject({ code: 'UNKNOWN_FORMAT', message: 'sheet.ods is an OpenDocument file (.ods), not an Excel workbook.' });
+    expect(await refusedFile(ods)).toMatchObject({ code: 'UNKNOWN_FORMAT', message: 'sheet.ods is an OpenDocument file (.ods), not an Excel workbook.' });
   });
 
   test('the content decides, not the name: a CSV named .xlsx is read as CSV', async () => {

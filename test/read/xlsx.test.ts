@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import type { SourceRow } from '../../src/pipeline/types.js';
 import { openSheet, readRawRows } from '../../src/read/index.js';
 import { writeXlsx } from './helpers/xlsx-package.js';
+import { refusal } from './helpers/refusal.js';
 
 const CORPUS = '/work/shared/corpus/xlsx';
 const dir = mkdtempSync(join(tmpdir(), 'cp-xlsx-'));
@@ -14,15 +15,6 @@ async function rows(path: string, sheet?: string): Promise<SourceRow[]> {
   const out: SourceRow[] = [];
   for await (const row of readRawRows(path, sheet === undefined ? {} : { sheet })) out.push(row);
   return out;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a RunError');
 }
 
 describe('the corpus files read as Excel shows them', () => {
