@@ -147,25 +147,38 @@ export class ApiClient {
   }
 
   /**
-   * Preflight before any row is sent: both URLs reachable and the token accepted. 401 → RunError TOKEN_REJECTED;
-   * a directory token → TOKEN_NOT_STAFF; unreachable → API_UNREACHABLE naming the URL; the fallback URL
-   * answering 404 → CONFIG.
+   * Preflight before any row is sent, and the package list: both URLs reachable, the token accepted
+   * and a staff token, asked all at once (one round trip) and judged in order, main URL first.
+   * 401 → RunError TOKEN_REJECTED; a directory token → TOKEN_NOT_STAFF; unreachable →
+   * API_UNREACHABLE naming the URL; a URL that does not serve its endpoints (404) or does not answer
+   * like the platform → CONFIG.
    */
-  async checkAccess(): Promise<void> {
+  async preflight(): Promise<Package[]> {
     const mainWhat = 'main API URL (PLATFORM_API_URL / --api-url)';
-    const clients = await this.withRetries('clients', this.main, 'GET', withQuery(CLIENTS_PATH, { page: '1', per_page: '1' }));
+    const fallbackWhat = 'fallback API URL (PLATFORM_FALLBACK_API_URL / --fallback-url)';
+    // All three settle before any verdict, so none is left running when one fails.
+    const [clients, listed, probe] = await Promise.all([
+      this.withRetries('clients', this.main, 'GET', withQuery(CLIENTS_PATH, { page: '1', per_page: '1' })),
+      this.listPackages().then(
+        (packages) => ({ packages }),
+        (error: unknown) => ({ error }),
+      ),
+      // An empty body cannot create anything: a staff token gets a 422 about a missing field, a
+      // directory token a 422 "Unauthorized". So this probe may be retried like a read.
+      this.withRetries('create', this.fallback, 'POST', CREATE_PATH, '{}'),
+    ]);
+
     this.preflightVerdict(clients, this.main, mainWhat, CLIENTS_PATH, isSuccess);
     if (clients.kind === 'answer' && !clientsAnswer.safeParse(clients.json).success) {
       throw new RunError('CONFIG', `The ${mainWhat} ${this.main.shown} answered ${CLIENTS_PATH}, but not like the platform API.`);
     }
 
-    const fallbackWhat = 'fallback API URL (PLATFORM_FALLBACK_API_URL / --fallback-url)';
-    const packages = await this.withRetries('packages', this.fallback, 'GET', withQuery(PACKAGES_PATH, { page: '1', per_page: '1' }));
-    this.preflightVerdict(packages, this.fallback, fallbackWhat, PACKAGES_PATH, isSuccess);
+    if ('error' in listed) {
+      if (!(listed.error instanceof ApiError)) throw listed.error;
+      this.preflightVerdict(replyOf(listed.error), this.fallback, fallbackWhat, PACKAGES_PATH, isSuccess);
+      throw new RunError('CONFIG', `The ${fallbackWhat} ${this.fallback.shown} answered ${PACKAGES_PATH}, but not like the platform API (${listed.error.message}).`);
+    }
 
-    // An empty body cannot create anything: a staff token gets a 422 about a missing field, a
-    // directory token a 422 "Unauthorized". So this probe may be retried like a read.
-    const probe = await this.withRetries('create', this.fallback, 'POST', CREATE_PATH, '{}');
     if (probe.kind === 'answer' && isSuccess(probe.status)) {
       throw new RunError('CONFIG', `The ${fallbackWhat} ${this.fallback.shown} accepted an empty create request (${probe.status}); it does not behave like the platform API, so nothing is sent.`);
     }
@@ -173,6 +186,7 @@ export class ApiClient {
     if (probe.kind === 'answer' && /unauthori[sz]ed/i.test(probe.message)) {
       throw new RunError('TOKEN_NOT_STAFF', `The platform refused the token for creating client packages (${probe.status} "${probe.message}"): it is a directory token.`);
     }
+    return listed.packages;
   }
 
   /** Closes the pools this client made; a dispatcher from `dispatcherFor` is left to whoever made it. */
@@ -330,6 +344,14 @@ export class ApiClient {
     }
     return dispatcher;
   }
+}
+
+/** A failed list read as the reply it came from, for the preflight's verdict. */
+function replyOf(error: ApiError): Reply {
+  if (error.networkError !== undefined) {
+    return { kind: 'no-answer', code: error.networkError, message: error.message, ...(error.httpStatus !== undefined && { status: error.httpStatus }) };
+  }
+  return { kind: 'answer', status: error.httpStatus ?? 200, json: undefined, message: error.message };
 }
 
 function withQuery(path: string, query: Readonly<Record<string, string>>): string {

@@ -30,10 +30,15 @@ export interface RequestLimiter {
 export const HEADROOM = 0.98;
 /**
  * A timer that fires late is made up for on the next slot, by at most this (or a quarter of the
- * spacing): starts stay on their grid, so timer lateness does not slow the rate, and the 20 ms of
- * headroom per second still keeps R+1 starts out of any one second.
+ * spacing, or a timer tick if that is more): starts stay on their grid, so timer lateness does not
+ * slow the rate, and the 20 ms of headroom per second still keeps R+1 starts out of any one second.
  */
 export const MAX_CATCH_UP_MS = 10;
+/**
+ * A slot is handed out up to this early, rather than on a timer that cannot fire sooner: starts
+ * then run at most this far ahead of their grid, and never add up to a start more in any window.
+ */
+export const EARLY_GRANT_MS = 1;
 /**
  * When a 429 comes, answers accepted over this window are counted (a run younger than this is
  * counted over the whole of it: it has seen a burst, not a rate). The window is steady when it was
@@ -167,20 +172,24 @@ class AdaptiveLimiter implements RequestLimiter {
   }
 
   private async handOutSlots(): Promise<void> {
-    let slept = false;
+    // The first slot after an idle spell counts from now; later ones keep to the grid.
+    let idle = true;
     while (this.waiting.length > 0) {
       const now = this.now();
       this.probe(now);
       const spacing = 1000 / this.rate;
       const at = Math.max(this.lastSlotAt + spacing, this.pausedUntil);
-      if (at > now) {
+      // A slot due within a timer tick is handed out now (never during a pause): at a high rate
+      // a timer per slot would cap the starts at about one per millisecond.
+      if (at > now + (now < this.pausedUntil ? 0 : EARLY_GRANT_MS)) {
         await this.sleep(at - now);
-        slept = true;
+        idle = false;
         continue; // the rate or the pause may have changed meanwhile
       }
-      // Only a timer's lateness is made up for; after an idle spell the next slots count from now.
-      this.lastSlotAt = slept ? Math.max(at, now - Math.min(MAX_CATCH_UP_MS, spacing / 4)) : now;
-      slept = false;
+      // Only a timer's lateness is made up for, and by no more than catchUp.
+      const catchUp = Math.min(MAX_CATCH_UP_MS, Math.max(spacing / 4, EARLY_GRANT_MS));
+      this.lastSlotAt = Math.max(at, idle ? now : now - catchUp);
+      idle = false;
       this.waiting.shift()?.();
     }
     // Same synchronous step as the emptiness check, so no waiter is left without a pump.

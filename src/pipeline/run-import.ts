@@ -66,8 +66,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   try {
     stream = await readRecords(options.file, options);
     log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
-    await api.checkAccess();
-    const packages = indexPackages(await api.listPackages());
+    const packages = indexPackages(await api.preflight());
     log(`${packages.all.length} packages on the platform`);
 
     const journal = options.dryRun

@@ -85,6 +85,7 @@ class RequestHandler {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, roles: ReadonlySet<Role>): Promise<void> {
+    const arrivedAt = performance.now();
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -97,7 +98,9 @@ class RequestHandler {
       return;
     }
     const { latencyMs } = this.faults.settings;
-    if (latencyMs > 0 && !(await this.sleep(latencyMs))) return;
+    // The added latency is the time from the request's arrival to its answer, reading included.
+    const waitMs = latencyMs - (performance.now() - arrivedAt);
+    if (latencyMs > 0 && !(await this.sleep(Math.max(0, waitMs)))) return;
 
     const match = matchRoute(method, path, roles);
     if (match.kind === 'error') return this.answer(res, UNMATCHED, match.answer);

@@ -31,23 +31,38 @@ async function runErrorOf(promise: Promise<unknown>): Promise<RunError> {
   return error as RunError;
 }
 
-describe('checkAccess', () => {
+describe('preflight', () => {
   test('a staff token: both URLs answer, the empty create gets a 422 about a field; nothing can be created', async () => {
     const server = await serve(platform());
     const { client } = clientFor(server.url);
-    await expect(client.checkAccess()).resolves.toBeUndefined();
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+    await expect(client.preflight()).resolves.toEqual([]);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       'GET /platform/v1/clients',
       'GET /platform/v1/payment/packages',
       'POST /platform/v1/payment/client_packages',
     ]);
-    expect(server.requests[2]?.body).toBe('{}');
+    expect(server.requests.find((r) => r.method === 'POST')?.body).toBe('{}');
+  });
+
+  test('the three requests go out together, and the package list is what comes back', async () => {
+    let waiting = 0;
+    const held: Array<() => void> = [];
+    const server = await serve((req, res) => {
+      const answer = () => platform({ packages: (_r, out) => json(out, 200, ok({ packages: [{ id: 'pk_1', name: 'Ten', price: '10', currency: 'USD', active: true, expiration: 1, expiration_unit: 'm' }] })) })(req, res);
+      held.push(answer);
+      // Nothing is answered until all three have arrived: sent one after another, this would hang.
+      if (++waiting === 3) for (const release of held) release();
+    });
+    const { client } = clientFor(server.url);
+    const packages = await client.preflight();
+    expect(packages).toEqual([expect.objectContaining({ id: 'pk_1', name: 'Ten', price: '10' })]);
+    expect(server.requests).toHaveLength(3);
   });
 
   test('a directory token (422 "Unauthorized" on the create) is TOKEN_NOT_STAFF', async () => {
     const server = await serve(platform({ create: directoryCreate }));
     const { client } = clientFor(server.url);
-    const error = await runErrorOf(client.checkAccess());
+    const error = await runErrorOf(client.preflight());
     expect(error.code).toBe('TOKEN_NOT_STAFF');
     expect(error.message).toMatch(/directory token/);
   });
@@ -55,21 +70,21 @@ describe('checkAccess', () => {
   test('the other envelope for a directory token is read too', async () => {
     const server = await serve(platform({ create: (_req, res) => json(res, 422, { success: false, errors: [{ code: 'unauthorized', message: 'Unauthorized' }] }) }));
     const { client } = clientFor(server.url);
-    expect((await runErrorOf(client.checkAccess())).code).toBe('TOKEN_NOT_STAFF');
+    expect((await runErrorOf(client.preflight())).code).toBe('TOKEN_NOT_STAFF');
   });
 
   test('401 is TOKEN_REJECTED', async () => {
     const server = await serve(platform({ clients: (_req, res) => json(res, 401, failure('Unauthorized')) }));
     const { client } = clientFor(server.url);
-    const error = await runErrorOf(client.checkAccess());
+    const error = await runErrorOf(client.preflight());
     expect(error.code).toBe('TOKEN_REJECTED');
-    expect(server.requests).toHaveLength(1);
+    expect(error.message).toContain('/platform/v1/clients');
   });
 
   test('401 on the fallback URL only is TOKEN_REJECTED too', async () => {
     const server = await serve(platform({ packages: (_req, res) => json(res, 401, failure('Unauthorized')) }));
     const { client } = clientFor(server.url);
-    expect((await runErrorOf(client.checkAccess())).code).toBe('TOKEN_REJECTED');
+    expect((await runErrorOf(client.preflight())).code).toBe('TOKEN_REJECTED');
   });
 
   test('an unreachable URL is API_UNREACHABLE naming the URL, after the retries', async () => {
@@ -77,11 +92,11 @@ describe('checkAccess', () => {
     const url = server.url;
     await server.close();
     const { client, retryWaits } = clientFor(url, { retries: 2 });
-    const error = await runErrorOf(client.checkAccess());
+    const error = await runErrorOf(client.preflight());
     expect(error.code).toBe('API_UNREACHABLE');
     expect(error.message).toContain(url);
     expect(error.message).toMatch(/connection refused/);
-    expect(retryWaits).toHaveLength(2);
+    expect(retryWaits).toHaveLength(3 * 2); // each of the three requests, retried twice
   });
 
   test('an unreachable fallback URL names the fallback URL', async () => {
@@ -90,7 +105,7 @@ describe('checkAccess', () => {
     const fallbackUrl = gone.url;
     await gone.close();
     const { client } = clientFor(main.url, { fallbackUrl, retries: 0 });
-    const error = await runErrorOf(client.checkAccess());
+    const error = await runErrorOf(client.preflight());
     expect(error.code).toBe('API_UNREACHABLE');
     expect(error.message).toContain(fallbackUrl);
     expect(error.message).toMatch(/fallback/i);
@@ -100,7 +115,7 @@ describe('checkAccess', () => {
     const main = await serve(platform());
     const gateway = await serve((req, res) => (req.path === '/platform/v1/clients' ? staffClients(req, res) : json(res, 404, failure('Not found'))));
     const { client } = clientFor(main.url, { fallbackUrl: gateway.url });
-    const error = await runErrorOf(client.checkAccess());
+    const error = await runErrorOf(client.preflight());
     expect(error.code).toBe('CONFIG');
     expect(error.message).toContain(gateway.url);
     expect(error.message).toMatch(/does not serve the fallback endpoints/);
@@ -109,7 +124,7 @@ describe('checkAccess', () => {
   test('a main URL that answers 404 for clients is CONFIG', async () => {
     const server = await serve((_req, res) => json(res, 404, failure('Not found')));
     const { client } = clientFor(server.url);
-    const error = await runErrorOf(client.checkAccess());
+    const error = await runErrorOf(client.preflight());
     expect(error.code).toBe('CONFIG');
     expect(error.message).toMatch(/main API/);
   });
@@ -117,22 +132,32 @@ describe('checkAccess', () => {
   test('a main URL that answers 200 but not like the platform is CONFIG', async () => {
     const server = await serve(platform({ clients: (_req, res) => json(res, 200, { hello: 'world' }) }));
     const { client } = clientFor(server.url);
-    expect((await runErrorOf(client.checkAccess())).code).toBe('CONFIG');
+    expect((await runErrorOf(client.preflight())).code).toBe('CONFIG');
+  });
+
+  test('a fallback URL whose package list is not like the platform is CONFIG naming the fallback URL', async () => {
+    const server = await serve(platform({ packages: (_req, res) => json(res, 200, { items: 'none' }) }));
+    const { client } = clientFor(server.url);
+    const error = await runErrorOf(client.preflight());
+    expect(error.code).toBe('CONFIG');
+    expect(error.message).toMatch(/fallback API URL .* answered \/platform\/v1\/payment\/packages, but not like the platform API/);
   });
 
   test('a server that accepts an empty create is refused as CONFIG', async () => {
     const server = await serve(platform({ create: (_req, res) => json(res, 201, ok({})) }));
     const { client } = clientFor(server.url);
-    const error = await runErrorOf(client.checkAccess());
+    const error = await runErrorOf(client.preflight());
     expect(error.code).toBe('CONFIG');
     expect(error.message).toMatch(/accepted an empty create/);
   });
 
   test('a 500 that persists is API_UNREACHABLE; a 500 once is retried', async () => {
-    const flaky = await serve(platform({ packages: (req, res) => (flaky.requests.length === 2 ? json(res, 500, failure('oops')) : staffPackages(req, res)) }));
-    await expect(clientFor(flaky.url).client.checkAccess()).resolves.toBeUndefined();
+    let packageReads = 0;
+    const flaky = await serve(platform({ packages: (req, res) => (++packageReads === 1 ? json(res, 500, failure('oops')) : staffPackages(req, res)) }));
+    await expect(clientFor(flaky.url).client.preflight()).resolves.toEqual([]);
+    expect(packageReads).toBe(2);
     const broken = await serve(platform({ create: (_req, res) => json(res, 500, failure('oops')) }));
-    expect((await runErrorOf(clientFor(broken.url, { retries: 1 }).client.checkAccess())).code).toBe('API_UNREACHABLE');
+    expect((await runErrorOf(clientFor(broken.url, { retries: 1 }).client.preflight())).code).toBe('API_UNREACHABLE');
   });
 });
 
@@ -206,12 +231,12 @@ describe('the token', () => {
       await record(() => client.searchClientsByEmail('a@example.com'));
       await record(() => client.listPackages());
       await record(() => client.createClientPackage({ client_id: 'c', package_id: 'p', valid_from: '2024-01-01' }));
-      await record(() => client.checkAccess());
+      await record(() => client.preflight());
     }
     const gone = await serve(() => {});
     const goneUrl = gone.url;
     await gone.close();
-    await record(() => clientFor(goneUrl, { retries: 0 }).client.checkAccess());
+    await record(() => clientFor(goneUrl, { retries: 0 }).client.preflight());
     texts.push(JSON.stringify(events));
 
     expect(texts.length).toBeGreaterThan(40);

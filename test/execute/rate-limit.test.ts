@@ -3,6 +3,7 @@ import { RunError } from '../../src/errors.js';
 import {
   CAREFUL_PROBE_STEP,
   CUT_TO,
+  EARLY_GRANT_MS,
   HEADROOM,
   MAX_CATCH_UP_MS,
   MIN_RATE,
@@ -77,6 +78,19 @@ describe('spacing', () => {
   test('a very late timer is made up for by at most 10 ms: no catch-up burst', async () => {
     const { starts } = await withLateTimers(300);
     expect(Math.min(...gaps(starts))).toBeGreaterThanOrEqual(100 - MAX_CATCH_UP_MS);
+  });
+
+  test('above one start per millisecond the rate holds, on timers that cannot fire sooner than 1 ms', async () => {
+    const clock = new VirtualClock();
+    const timerSleep = (ms: number) => clock.sleep(Math.max(1, Math.ceil(ms)));
+    const limiter = createLimiter({ rate: effective(5000), concurrency: 200, now: clock.now, sleep: timerSleep });
+    const starts: number[] = [];
+    await clock.until(Promise.all(Array.from({ length: 101 }, () => limiter.run(async () => void starts.push(clock.now())))));
+    // 100 gaps of 0.2 ms: 20 ms, give or take the one tick a start may run ahead of its slot.
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(20 - EARLY_GRANT_MS);
+    expect(starts.at(-1)! - starts[0]!).toBeLessThanOrEqual(20 + 1);
+    // No burst: in any 5 ms, the 25 starts the rate allows, plus those of the tick run ahead and the tick made up.
+    for (const t of starts) expect(starts.filter((s) => s >= t && s < t + 5).length).toBeLessThanOrEqual(25 + 2 * 5 + 1);
   });
 
   test('the concurrency cap holds however fast the rate', async () => {

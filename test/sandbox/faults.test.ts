@@ -1,6 +1,7 @@
 // The fault knobs, checked for their statistics over a few hundred requests with fixed seeds:
 // the numbers are deterministic for a seed, the tolerances say what the knob promises.
 
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { call, CLIENTS, CREATE, createBody, fixtureData } from './helpers.js';
@@ -153,6 +154,25 @@ describe('latency and setFaults', () => {
     started = performance.now();
     expect((await call(`${s.mainUrl}${CLIENTS}`)).status).toBe(500);
     expect(performance.now() - started).toBeLessThan(300);
+  });
+
+  it('counts the latency from the request\'s arrival: a slow upload is not waited for twice', async () => {
+    const s = await start({ latencyMs: 400 });
+    const started = performance.now();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${s.fallbackUrl}${CREATE}`, { method: 'POST', headers: { authorization: `Bearer ${s.tokens.staff}`, 'content-type': 'application/json' } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('{"client_id":');
+      setTimeout(() => req.end('"nobody"}'), 250);
+    });
+    const elapsed = performance.now() - started;
+    expect(status).toBe(422);
+    expect(elapsed).toBeGreaterThanOrEqual(390);
+    expect(elapsed).toBeLessThan(250 + 400 - 50);
   });
 
   it('refuses a knob out of range with a message naming it', async () => {
