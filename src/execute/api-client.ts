@@ -270,10 +270,10 @@ export class ApiClient {
   /** One request through the limiter; a 429 is reported to it and sent again (up to MAX_RATE_LIMITED_RESENDS). */
   private async exchange(route: Route, base: Base, method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
     for (let resends = 0; ; resends++) {
-      const reply = await this.options.limiter.run(async () => {
+      const reply = await this.options.limiter.run(async (slot) => {
         const outcome = await this.sendOnce(route, base, method, path, body);
         const reply = this.toReply(outcome, resends);
-        if (reply.kind === 'answer' && reply.status === 429) this.options.limiter.rateLimited(reply.retryAfterMs);
+        if (reply.kind === 'answer' && reply.status === 429) slot.rateLimited(reply.retryAfterMs);
         return reply;
       });
       if (reply.kind === 'no-answer' || reply.status !== 429 || resends >= MAX_RATE_LIMITED_RESENDS) return reply;

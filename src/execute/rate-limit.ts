@@ -4,21 +4,25 @@
 // background timers: probing is worked out whenever a slot is handed out, so an idle limiter keeps
 // nothing alive. The constants were chosen by simulating fixed-window, sliding-window and
 // token-bucket servers (test/execute/rate-limit-sim.test.ts).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { RunError } from '../errors.js';
 import { RETRY_AFTER_CAP_MS } from './retry.js';
 
+/** The slot one request runs in. */
+export interface RateSlot {
+  /**
+   * This request got a 429: pause everyone until retryAfterMs (or a backoff) and lower the rate
+   * towards what the server accepts; recover gradually once 429s stop. A request sent before the
+   * last cut only extends the pause, and a 429 is not counted as an accepted answer.
+   */
+  rateLimited(retryAfterMs?: number): void;
+}
+
 export interface RequestLimiter {
   /** Waits for a concurrency slot and a rate slot, then runs fn. Requests are spaced evenly (no bursts), so a server limit of R/s is never exceeded when rate ≤ R. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
-  /**
-   * A 429 came back: pause everyone until retryAfterMs (or a backoff) and lower the rate towards
-   * what the server accepts; recover gradually once 429s stop. Call it inside the `run` callback
-   * that got the 429: the limiter then knows the request was sent before its last cut (and only
-   * extends the pause) and does not count it as an accepted answer.
-   */
+  run<T>(fn: (slot: RateSlot) => Promise<T>): Promise<T>;
+  /** A 429 seen outside any slot: pause and cut as RateSlot.rateLimited does. */
   rateLimited(retryAfterMs?: number): void;
   readonly currentRate: number;
 }
@@ -65,7 +69,7 @@ export const FORGET_LIMIT_ABOVE = 1.1;
 export const PAUSE_BASE_MS = 1_000;
 export const PAUSE_MAX_MS = 20_000;
 
-/** One handed-out slot; `rateLimited` called inside its `run` marks it. */
+/** One handed-out slot; a 429 reported through it marks it. */
 interface Grant {
   readonly seq: number;
   readonly at: number;
@@ -88,7 +92,6 @@ export function createLimiter(options: {
 
 class AdaptiveLimiter implements RequestLimiter {
   private readonly slots: ReturnType<typeof pLimit>;
-  private readonly grants = new AsyncLocalStorage<Grant>();
   private rate: number;
 
   // Handing out start times, one at a time.
@@ -124,7 +127,7 @@ class AdaptiveLimiter implements RequestLimiter {
     return this.rate;
   }
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  run<T>(fn: (slot: RateSlot) => Promise<T>): Promise<T> {
     return this.slots(async () => {
       await new Promise<void>((resolve) => {
         this.waiting.push(resolve);
@@ -132,15 +135,18 @@ class AdaptiveLimiter implements RequestLimiter {
       });
       const grant: Grant = { seq: ++this.grantSeq, at: this.now(), limited: false };
       this.firstGrantAt ??= grant.at;
-      const result = await this.grants.run(grant, fn);
+      const result = await fn({ rateLimited: (retryAfterMs) => this.limitedAt(grant, retryAfterMs) });
       if (!grant.limited) this.recordAccepted(grant);
       return result;
     });
   }
 
   rateLimited(retryAfterMs?: number): void {
+    this.limitedAt(undefined, retryAfterMs);
+  }
+
+  private limitedAt(grant: Grant | undefined, retryAfterMs: number | undefined): void {
     const now = this.now();
-    const grant = this.grants.getStore();
     if (grant) grant.limited = true;
     const askedPauseMs = retryAfterMs === undefined ? undefined : Math.min(Math.max(0, retryAfterMs), RETRY_AFTER_CAP_MS);
 

@@ -43,9 +43,9 @@ async function withLateTimers(lateMs: number) {
 
 /** A request that is answered 429 after `latencyMs`. */
 function limited(limiter: RequestLimiter, clock: VirtualClock, retryAfterMs?: number, latencyMs = 0) {
-  return limiter.run(async () => {
+  return limiter.run(async (slot) => {
     if (latencyMs > 0) await clock.sleep(latencyMs);
-    limiter.rateLimited(retryAfterMs);
+    slot.rateLimited(retryAfterMs);
   });
 }
 

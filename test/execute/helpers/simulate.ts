@@ -36,11 +36,11 @@ export async function simulate(options: {
     while (started < options.total) {
       started++;
       for (;;) {
-        const ok = await limiter.run(async () => {
+        const ok = await limiter.run(async (slot) => {
           await clock.sleep(low + random() * (high - low));
           const answer = options.server(clock.now());
           await clock.sleep(low + random() * (high - low));
-          if (!answer.accepted) limiter.rateLimited(answer.retryAfterS === undefined ? undefined : answer.retryAfterS * 1000);
+          if (!answer.accepted) slot.rateLimited(answer.retryAfterS === undefined ? undefined : answer.retryAfterS * 1000);
           return answer.accepted;
         });
         if (ok) break;
