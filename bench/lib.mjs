@@ -27,6 +27,33 @@ export const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractio
 export const ratio = (n) => `${n.toFixed(2)}×`;
 export const verdict = (ok) => (ok ? 'MET' : 'MISSED');
 
+/** Runs fn(dir) in a fresh directory under the system's temp dir, removed afterwards. */
+export async function inTempDir(fn) {
+  const tmp = await tempDir();
+  try {
+    return await fn(tmp.dir);
+  } finally {
+    await tmp.remove();
+  }
+}
+
+/** Runs fn(server) against a fresh sandbox worker (see startSandboxWorker), stopped afterwards. */
+export async function withSandbox(options, fn) {
+  const server = await startSandboxWorker(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** When the bench file is the script node was started with: parse its flags, run it, print its lines. */
+export async function runIfMain(meta, options, bench) {
+  if (meta.url !== `file://${process.argv[1]}`) return;
+  const { lines } = await bench(args(options));
+  console.log(lines.join('\n'));
+}
+
 /** A sandbox in a worker thread; `stats()` reads its request counts, `created()` how many it created and the duplicates. */
 export async function startSandboxWorker(options) {
   const worker = new Worker(new URL('./sandbox-worker.mjs', import.meta.url), { workerData: options });
