@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 // argv -> options -> engine -> exit code. The only place where errors become exit codes.
+// Each command loads its engine when it runs, so a command does not wait for modules it never uses.
 import { Command, CommanderError, Option } from 'commander';
 import { RunError } from '../errors.js';
 import type { RunHooks, RunResult } from '../pipeline/options.js';
-import { runImport } from '../pipeline/run-import.js';
-import { validateFile } from '../pipeline/validate-file.js';
-import { writeTemplate } from '../write/template.js';
-import { runDemo } from './demo.js';
 import { importOptions, readOptions, type ImportFlags, type ReadFlags } from './options.js';
 import { createProgressView } from './progress.js';
 import { printResult, exitCodeOf } from './report.js';
@@ -65,6 +62,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <path>', 'where to write it')
     .action(async (flags: { format?: 'xlsx' | 'csv'; out?: string }) => {
       const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'xlsx');
+      const { writeTemplate } = await import('../write/template.js');
       const path = await writeTemplate({ format, ...(flags.out !== undefined && { out: flags.out }) });
       process.stdout.write(`Template written: ${path}\n`);
       setExit(EXIT.ok);
@@ -73,6 +71,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   readCommandOptions(program.command('validate <file>'))
     .description('read and validate a sheet offline (no network); write the results sheet')
     .action(async (file: string, flags: ReadFlags) => {
+      const { validateFile } = await import('../pipeline/validate-file.js');
       const result = await withProgress(flags, (hooks) => validateFile(readOptions(file, flags), hooks));
       printResult(result, flags.json ?? false);
       setExit(exitCodeOf(result));
@@ -92,6 +91,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--sandbox', 'run against an embedded sandbox (a rehearsal; nothing reaches the platform)')
     .action(async (file: string, flags: ImportFlags) => {
       const options = importOptions(file, flags, process.env);
+      const { runImport } = await import('../pipeline/run-import.js');
       const controller = interruptHandler();
       const result = await withProgress(flags, (hooks) => runImport({ ...options, signal: controller.signal }, hooks));
       printResult(result, flags.json ?? false);
@@ -105,6 +105,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('import the bundled sample into an embedded sandbox and show where the results are')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (flags: { progress?: boolean }) => {
+      const { runDemo } = await import('./demo.js');
       setExit(await runDemo(flags.progress !== false));
     });
 
