@@ -84,7 +84,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--fallback-url <url>', 'fallback API (default: PLATFORM_FALLBACK_API_URL, else the main URL)')
     .option('--allow-insecure-http', 'allow plain http:// to a host other than this machine')
     .option('--concurrency <n>', 'requests in flight at most (default 8)')
-    .option('--rate <n>', 'API requests per second, all endpoints together (default 10)')
+    .option('--rate <n>', 'API requests per second, all endpoints together (default: none, as fast as --concurrency allows; a 429 slows the run down)')
     .option('--retries <n>', 'retries of a 5xx or network error (default 5)')
     .addOption(new Option('--on-existing <mode>', 'a package with the same valid_from exists').choices(['skip', 'create']).default('skip'))
     .option('--env-file <path>', 'read PLATFORM_* settings from this file')

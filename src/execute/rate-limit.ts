@@ -61,6 +61,8 @@ export const MIN_RATE = 0.5;
  */
 export const PROBE_EVERY_MS = 1_000;
 export const PROBE_STEP = 1.05;
+/** With no --rate there is no ceiling to stop at, and the first cut reads a burst: +10% a second. */
+export const NO_RATE_PROBE_STEP = 1.1;
 /** From CUT_TO of the last limit seen up to FORGET_LIMIT_ABOVE times it: +1% every 5 s. */
 export const CAREFUL_PROBE_EVERY_MS = 5_000;
 export const CAREFUL_PROBE_STEP = 1.01;
@@ -83,6 +85,7 @@ export function createLimiter(options: {
   sleep?: (ms: number) => Promise<void>;
 }): RequestLimiter {
   if (!(options.rate > 0)) throw new RunError('CONFIG', `--rate must be a number above 0 (got ${options.rate}).`);
+  // Infinity: no rate set; requests are held to the concurrency only, until a 429 gives a rate to keep.
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new RunError('CONFIG', `--concurrency must be a whole number of at least 1 (got ${options.concurrency}).`);
   }
@@ -161,13 +164,15 @@ class AdaptiveLimiter implements RequestLimiter {
     // An unsteady window (young run, or a pause in it) misreads the limit: cut, but learn nothing.
     this.knownLimit = measured !== undefined && steady ? measured : Infinity;
     const target = measured === undefined ? 0 : CUT_TO * Math.min(this.rate, measured);
-    this.rate = Math.max(Math.min(MIN_RATE, this.maxRate), MAX_CUT * this.rate, target);
+    this.rate = Math.max(Math.min(MIN_RATE, this.maxRate), MAX_CUT * this.sendingRate(now), target);
 
     this.pausesWithoutAnswer++;
     const pauseMs = askedPauseMs ?? Math.min(PAUSE_MAX_MS, PAUSE_BASE_MS * 2 ** (this.pausesWithoutAnswer - 1));
     this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
     this.cutSeq = this.grantSeq;
-    this.nextProbeAt = this.pausedUntil + (steady ? this.probeEvery() : MEASURE_WINDOW_MS);
+    // With no --rate the cut is a guess from a burst: climbing starts right after the pause.
+    const settle = steady || !Number.isFinite(this.maxRate) ? this.probeEvery() : MEASURE_WINDOW_MS;
+    this.nextProbeAt = this.pausedUntil + settle;
   }
 
   /** Starts the loop that hands out start times, unless it is running. */
@@ -202,11 +207,22 @@ class AdaptiveLimiter implements RequestLimiter {
     this.pumping = false;
   }
 
+  /**
+   * The rate requests were being sent at: the rate set, or with none set (no --rate) the run's
+   * average so far, over at least a second.
+   */
+  private sendingRate(now: number): number {
+    if (Number.isFinite(this.rate)) return this.rate;
+    const seconds = Math.max(1, (now - (this.firstGrantAt ?? now)) / 1000);
+    return this.grantSeq / seconds;
+  }
+
   /** Raises the rate for each probe period that passed without a 429. */
   private probe(now: number): void {
     while (this.rate < this.maxRate && now >= this.nextProbeAt) {
       const careful = this.isNearKnownLimit();
-      this.rate = Math.min(this.maxRate, this.rate * (careful ? CAREFUL_PROBE_STEP : PROBE_STEP));
+      const step = careful ? CAREFUL_PROBE_STEP : Number.isFinite(this.maxRate) ? PROBE_STEP : NO_RATE_PROBE_STEP;
+      this.rate = Math.min(this.maxRate, this.rate * step);
       if (this.rate > FORGET_LIMIT_ABOVE * this.knownLimit) this.knownLimit = Infinity;
       this.nextProbeAt += this.probeEvery();
     }

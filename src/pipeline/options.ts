@@ -3,7 +3,8 @@ import { RunError } from '../errors.js';
 import type { SandboxOptions } from '../sandbox/server.js';
 import type { DateFormat, RunSummary, Status } from './types.js';
 
-export const DEFAULTS = { concurrency: 8, rate: 10, retries: 5 } as const;
+/** `rate` Infinity: no rate is kept but --concurrency, until a 429 gives the limiter a rate to keep. */
+export const DEFAULTS = { concurrency: 8, rate: Infinity, retries: 5 } as const;
 
 export interface ReadOptions {
   /** The CSV or XLSX sheet to read. */
@@ -30,7 +31,7 @@ export interface ImportOptions extends ReadOptions {
   readonly token?: string;
   readonly allowInsecureHttp?: boolean;
   readonly concurrency?: number;
-  /** API requests per second, all endpoints together. */
+  /** API requests per second, all endpoints together. Unset: none but the concurrency, until the server answers 429. */
   readonly rate?: number;
   readonly retries?: number;
   readonly onExisting?: 'skip' | 'create';
@@ -72,7 +73,9 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 export function checkedLimits(options: ImportOptions): { concurrency: number; rate: number; retries: number } {
   const rate = options.rate ?? DEFAULTS.rate;
-  if (!(Number.isFinite(rate) && rate > 0)) throw new RunError('USAGE', `--rate must be a number above 0 (got ${options.rate}).`);
+  if (options.rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new RunError('USAGE', `--rate must be a number above 0 (got ${options.rate}).`);
+  }
   const retries = options.retries ?? DEFAULTS.retries;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RunError('USAGE', `--retries must be a whole number of 0 or more (got ${options.retries}).`);

@@ -158,7 +158,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       apiUrl: connection.apiUrl,
       fallbackUrl: connection.fallbackUrl,
       options: describeOptions(options, {
-        rate: String(limits.rate),
+        rate: Number.isFinite(limits.rate) ? String(limits.rate) : 'none (held to --concurrency; slows down on a 429)',
         concurrency: String(limits.concurrency),
         retries: String(limits.retries),
         ...(options.sandbox ? { sandbox: 'embedded' } : {}),

@@ -1,6 +1,6 @@
 // The benchmark goals, checked in virtual time against the ways a server may count "R per second":
 // at --rate R no 429 and at least 95% of R; at --rate 2R at least 85% of R with under 5% 429s;
-// at --rate 10R it still finishes.
+// at --rate 10R it still finishes; with no --rate, at least 80% of R with under 5% 429s.
 import { describe, expect, test } from 'vitest';
 import { fixedWindow, slidingWindow, tokenBucket, type ServerLimit } from './helpers/server-limits.js';
 import { simulate } from './helpers/simulate.js';
@@ -25,6 +25,14 @@ describe.each(servers)('server limit 20/s, %s', (_name, server) => {
     const result = await simulate({ server: server(), rate: 20, concurrency: 8, total: 1000, latencyMs });
     expect(result.rejected).toBe(0);
     expect(result.throughput / LIMIT).toBeGreaterThanOrEqual(0.95);
+  });
+
+  // With no --rate the first 429 comes after a burst that says little about the limit: the rate found
+  // then is a guess, climbed from.
+  test('no --rate: at least 0.8 of the limit, under 5 in 100 requests answered 429', async () => {
+    const result = await simulate({ server: server(), rate: Infinity, concurrency: 8, total: 1000 });
+    expect(result.throughput / LIMIT).toBeGreaterThanOrEqual(0.8);
+    expect(result.rejectedShare).toBeLessThan(0.05);
   });
 
   test('--rate 40: at least 0.85 of the limit, under 5 in 100 requests answered 429', async () => {

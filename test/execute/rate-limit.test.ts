@@ -6,7 +6,9 @@ import {
   EARLY_GRANT_MS,
   HEADROOM,
   MAX_CATCH_UP_MS,
+  MAX_CUT,
   MIN_RATE,
+  NO_RATE_PROBE_STEP,
   PROBE_STEP,
   createLimiter,
   type RequestLimiter,
@@ -39,6 +41,14 @@ async function withLateTimers(lateMs: number) {
   const starts: number[] = [];
   await clock.until(Promise.all(Array.from({ length: 6 }, () => limiter.run(async () => void starts.push(clock.now())))));
   return { starts };
+}
+
+/** Keeps one request a second going until `untilMs`. */
+async function trickle(request: () => Promise<void>, clock: VirtualClock, untilMs: number) {
+  while (clock.now() < untilMs) {
+    await clock.until(request());
+    await clock.run(clock.now() + 1_000);
+  }
 }
 
 /** A request that is answered 429 after `latencyMs`. */
@@ -217,14 +227,6 @@ describe('429', () => {
 });
 
 describe('recovery', () => {
-  /** Keeps one request a second going until `untilMs`. */
-  async function trickle(request: () => Promise<void>, clock: VirtualClock, untilMs: number) {
-    while (clock.now() < untilMs) {
-      await clock.until(request());
-      await clock.run(clock.now() + 1_000);
-    }
-  }
-
   test('after a cut measured on an unsteady window: no probe for one window, then +5% a second up to the rate asked for', async () => {
     const { clock, limiter, request } = setup(10);
     await clock.until(limited(limiter, clock, 0)); // nothing measured yet: halved to 5, no limit learned
@@ -253,6 +255,26 @@ describe('recovery', () => {
     await clock.until(limited(limiter, clock, 0));
     await trickle(request, clock, 120_000);
     expect(limiter.currentRate).toBe(10);
+  });
+});
+
+describe('with no rate set', () => {
+  test('requests start as fast as the concurrency allows', async () => {
+    const { clock, starts, request } = setup(Infinity, 4);
+    const work = () => clock.sleep(100);
+    await clock.until(Promise.all(Array.from({ length: 12 }, () => request(work))));
+    expect(starts).toEqual([0, 0, 0, 0, 100, 100, 100, 100, 200, 200, 200, 200]);
+  });
+
+  test('a 429 sets a rate: half of what was being sent, climbing +10% a second from the end of the pause', async () => {
+    const { clock, limiter, request } = setup(Infinity, 4);
+    // 40 requests in 1 s, then a 429 with Retry-After 1 s.
+    await clock.until(Promise.all(Array.from({ length: 40 }, () => request(() => clock.sleep(100)))));
+    await clock.until(limited(limiter, clock, 1_000));
+    expect(limiter.currentRate).toBeCloseTo(41 * MAX_CUT);
+    const cut = limiter.currentRate;
+    await trickle(request, clock, clock.now() + 1_000 + 3_500);
+    expect(limiter.currentRate).toBeCloseTo(cut * NO_RATE_PROBE_STEP ** 3);
   });
 });
 

@@ -48,6 +48,22 @@ describe('runImport against the sandbox', () => {
     expect(result.files.retry).toBeUndefined();
   });
 
+  it('with no --rate against a server limit: every row created once, and the run keeps to the rate it was answered', async () => {
+    const s = await start({ rate: 20 });
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(60, 20));
+    const result = await runImport({ file, ...connection(s), concurrency: 8 });
+
+    expect(result.summary.counts.created).toBe(60);
+    expect(s.inspect.created()).toHaveLength(60);
+    expect(s.inspect.duplicates()).toEqual([]);
+    const requests = Number(result.summary.options.requests);
+    const limited = Number(result.summary.options['rate limited (429)']);
+    expect(limited).toBeGreaterThan(0); // the burst at the start met the limit...
+    expect(limited / requests).toBeLessThan(0.2); // ...and the run slowed down instead of hammering it
+    expect(result.summary.options.rate).toMatch(/^none/);
+  });
+
   it('creates nothing the second time, and nothing on a dry run', async () => {
     const s = await start();
     const dir = await tempDir();
