@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
@@ -156,11 +157,40 @@ export function runChild(script, childArgs, { nodeArgs = [] } = {}) {
 export const peakRss = () => process.resourceUsage().maxRSS * 1024;
 export const mb = (bytes) => `${fmt(bytes / 2 ** 20)} MB`;
 
+/**
+ * One import through the CLI, as a person or a script runs it: `client-packages import FILE
+ * --concurrency N --json` in a child process, timed from spawn to exit (start-up included).
+ */
+export function timedCliImport({ file, out, server, concurrency, rate }) {
+  const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+  const flags = ['import', file, '--out', out, '--concurrency', String(concurrency), '--json', '--no-progress', ...(rate === undefined ? [] : ['--rate', String(rate)])];
+  const env = { ...process.env, PLATFORM_API_URL: server.mainUrl, PLATFORM_FALLBACK_API_URL: server.fallbackUrl, PLATFORM_STAFF_TOKEN: server.tokens.staff };
+  const run = new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [cli, ...flags], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code !== 0) return reject(new Error(`the CLI exited ${code}: ${text.slice(-500)}`));
+      const summary = JSON.parse(text);
+      resolve({ seconds, rows: summary.rows, counts: summary.counts });
+    });
+  });
+  // The JSON summary leaves out request counts: the server's are taken, as the sandbox was fresh.
+  return run.then(async (r) => {
+    const stats = await server.stats();
+    const rateLimited = Object.values(stats.byRoute).reduce((n, byStatus) => n + (byStatus['429'] ?? 0), 0);
+    return { ...r, requests: stats.total, rateLimited };
+  });
+}
+
 /** One import through the library against a running sandbox; time is wall-clock around runImport. */
 export async function timedImport({ file, out, server, concurrency, rate }) {
   const { runImport } = await import('../dist/index.js');
   const started = performance.now();
-  const result = await runImport({ file, out, apiUrl: server.mainUrl, fallbackUrl: server.fallbackUrl, token: server.tokens.staff, concurrency, rate });
+  const result = await runImport({ file, out, apiUrl: server.mainUrl, fallbackUrl: server.fallbackUrl, token: server.tokens.staff, concurrency, ...(rate !== undefined && { rate }) });
   const seconds = (performance.now() - started) / 1000;
   const { counts, rows, options } = result.summary;
   return { seconds, rows, counts, requests: Number(options.requests), rateLimited: Number(options['rate limited (429)']) };
