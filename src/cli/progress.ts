@@ -1,5 +1,6 @@
 // Progress for a person: a bar on a terminal, a plain line every few seconds anywhere else (logs, CI).
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import type { Progress } from '../pipeline/options.js';
 import { STATUSES } from '../pipeline/types.js';
 
@@ -29,6 +30,9 @@ export function createProgressView(stream: NodeJS.WriteStream, enabled: boolean)
     return { update: () => undefined, log: (line) => stream.write(`${line}\n`), stop: () => undefined };
   }
   if (!stream.isTTY) return plainView(stream, startedAt);
+
+  // Loaded only for a bar: runs in scripts and logs never need it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
 
   const bar = new cliProgress.SingleBar(
     {
