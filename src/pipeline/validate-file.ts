@@ -20,16 +20,19 @@ export async function validateFile(options: ValidateOptions, hooks: RunHooks = {
     const report = (phase: 'running' | 'writing') =>
       hooks.progress?.({ phase, done: tally.rows, counts: tally.counts, requests: 0, rateLimited: 0 });
     try {
-      for await (const item of stream.items) {
-        const record = item.record;
-        const outcome: RowOutcome = item.outcome ?? {
-          sourceRow: item.row.sourceRow,
-          status: 'valid',
-          message: validMessage(item.record),
-        };
-        tally.add(outcome, record && { price: record.price, currency: record.priceCurrency ?? '' });
-        await writer.write(item.row, outcome);
-        if (tally.rows % PROGRESS_EVERY === 0) report('running');
+      for await (const batch of stream.batches) {
+        for (const item of batch) {
+          const record = item.record;
+          const outcome: RowOutcome = item.outcome ?? {
+            sourceRow: item.row.sourceRow,
+            status: 'valid',
+            message: validMessage(item.record),
+          };
+          tally.add(outcome, record && { price: record.price, currency: record.priceCurrency ?? '' });
+          const wait = writer.add(item.row, outcome);
+          if (wait) await wait;
+          if (tally.rows % PROGRESS_EVERY === 0) report('running');
+        }
       }
     } catch (error) {
       await writer.abort();

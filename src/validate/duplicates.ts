@@ -14,8 +14,11 @@ export class SeenKeys {
   private rows = new Uint32Array(INITIAL_CAPACITY);
   private size = 0;
 
-  /** Records the key for this row; returns the row that had it first, or undefined if it is new. */
-  firstRowOf(key: string, sourceRow: number): number | undefined {
+  /**
+   * Records the key for this row; returns the row that had it first, or undefined if it is new. The
+   * key may come in parts, read as if joined into one string.
+   */
+  firstRowOf(key: string | readonly string[], sourceRow: number): number | undefined {
     const [h, l] = hash64(key);
     const mask = this.rows.length - 1;
     for (let i = l & mask; ; i = (i + 1) & mask) {
@@ -51,22 +54,22 @@ export class SeenKeys {
   }
 }
 
-/** Two independently mixed 32-bit lanes (cyrb53's mixing, all 64 bits kept). */
-export function hash64(key: string): [number, number] {
+/**
+ * Two independently mixed 32-bit lanes (cyrb53's mixing, all 64 bits kept). A key in parts hashes as
+ * the parts joined, without joining them: a key built with `+` is a rope of strings, and reading a
+ * rope a character at a time costs more than the hash.
+ */
+export function hash64(key: string | readonly string[]): [number, number] {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  // Two UTF-16 code units per step: half the multiplications of one at a time.
-  const n = key.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const pair = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
-    h1 = Math.imul(h1 ^ pair, 2654435761);
-    h2 = Math.imul(h2 ^ pair, 1597334677);
-  }
-  if (i < n) {
-    const ch = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+  const parts = typeof key === 'string' ? [key] : key;
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p] as string;
+    for (let i = 0; i < part.length; i++) {
+      const ch = part.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);

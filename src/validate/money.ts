@@ -250,14 +250,47 @@ function scaleOf(value: string): number {
 /** Exact sum of two canonical decimals, canonical. */
 export function addMoney(a: string, b: string): string {
   const scale = Math.max(scaleOf(a), scaleOf(b));
+  // Totals are kept a row at a time. Up to 11 characters at up to 4 decimals, both values are under
+  // 10^15 units and their sum is an exact integer double: no BigInt is needed.
+  if (a.length <= 11 && b.length <= 11 && scale <= 4) return fromSmallUnits(smallUnits(a, scale) + smallUnits(b, scale), scale);
   return fromUnits(toUnits(a, scale) + toUnits(b, scale), scale);
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1000, 10000];
+
+/** toUnits for a canonical decimal of at most 11 characters and a scale of at most 4, as an exact integer double. */
+function smallUnits(value: string, scale: number): number {
+  const negative = value.charCodeAt(0) === 45;
+  let units = 0;
+  let decimals = -1;
+  for (let i = negative ? 1 : 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) decimals = 0;
+    else {
+      units = units * 10 + (c - 48);
+      if (decimals >= 0) decimals++;
+    }
+  }
+  units *= POWERS_OF_TEN[scale - Math.max(0, decimals)] ?? 1;
+  return negative ? -units : units;
+}
+
+function fromSmallUnits(units: number, scale: number): string {
+  if (scale === 0) return String(units === 0 ? 0 : units);
+  const negative = units < 0;
+  const digits = String(negative ? -units : units).padStart(scale + 1, '0');
+  const point = digits.length - scale;
+  let end = digits.length;
+  while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+  const text = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
+  return negative && text !== '0' ? `-${text}` : text;
 }
 
 /** `1200.5` → `1,200.50 USD`: grouped, at least two decimals, the currency after. */
 export function formatMoney(v: string, currency?: string): string {
   const negative = v.startsWith('-');
   const [whole = '0', fraction = ''] = (negative ? v.slice(1) : v).split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const grouped = whole.length > 3 ? whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : whole;
   const text = `${negative ? '-' : ''}${grouped}.${fraction.padEnd(2, '0')}`;
   return currency ? `${text} ${currency}` : text;
 }

@@ -6,12 +6,13 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^(\d{2}):(\d{2}):(\d{2})$/;
 const FIRST_SAFE_SERIAL_DATE = Date.UTC(1900, 2, 1);
 
-// The full-width forms too: Apple Numbers folds them to their ASCII twins (csv-stringify's own list).
-const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']);
-
 /** Text a spreadsheet would take for a formula if it were typed, or read from a CSV, as it is. */
 export function startsLikeFormula(text: string): boolean {
-  return FORMULA_TRIGGERS.has(text.charAt(0));
+  const c = text.charCodeAt(0);
+  // = + - @ tab, carriage return; and the full-width forms, which Apple Numbers folds to their ASCII
+  // twins (csv-stringify's own list).
+  if (c < 0xff00) return c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d;
+  return c === 0xff1d || c === 0xff0b || c === 0xff0d || c === 0xff20;
 }
 
 /** `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` when the cell also held a time of day. */

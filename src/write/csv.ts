@@ -52,9 +52,10 @@ export class CsvSheet {
     this.chunk = '\ufeff' + this.line(header);
   }
 
-  async addRow(cells: readonly CellValue[]): Promise<void> {
+  /** A promise only when the chunk went to the file and the caller must wait for the disk. */
+  addRow(cells: readonly CellValue[]): Promise<void> | undefined {
     this.chunk += this.line(cells);
-    if (this.chunk.length >= CHUNK_CHARS) await this.flush();
+    return this.chunk.length >= CHUNK_CHARS ? this.flush() : undefined;
   }
 
   async close(): Promise<void> {
@@ -72,8 +73,10 @@ export class CsvSheet {
   private line(cells: readonly CellValue[]): string {
     let text = '';
     for (let i = 0; i < cells.length; i++) {
-      const field = csvText(cells[i]!);
       if (i > 0) text += this.delimiter;
+      const cell = cells[i];
+      if (cell === null || cell === undefined) continue;
+      const field = csvText(cell);
       text += this.needsQuotes.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
     }
     return `${text}\r\n`;

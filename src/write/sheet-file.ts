@@ -35,7 +35,8 @@ export class SheetFile {
     return this.file.finalPath;
   }
 
-  addRow(cells: readonly CellValue[]): Promise<void> {
+  /** A promise only when the caller must wait before the next row. */
+  addRow(cells: readonly CellValue[]): Promise<void> | undefined {
     return this.sheet.addRow(cells);
   }
 

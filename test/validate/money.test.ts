@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { mulberry32 } from '../../src/sandbox/faults.js';
 import { addMoney, formatMoney, parsePrice } from '../../src/validate/money.js';
 
 describe('parsePrice reads what people type', () => {
@@ -92,6 +93,31 @@ describe('addMoney and formatMoney', () => {
     let total = '0';
     for (let i = 0; i < 1000; i++) total = addMoney(total, '0.01');
     expect(total).toBe('10');
+  });
+
+  test('small sums, added without BigInt, agree with BigInt arithmetic at every size and sign', () => {
+    const r = mulberry32(2024);
+    const decimal = (): string => {
+      const whole = String(Math.floor(r() * 10 ** Math.floor(r() * 13)));
+      const fraction = String(Math.floor(r() * 10 ** 4)).padStart(4, '0').slice(0, Math.floor(r() * 5)).replace(/0+$/, '');
+      const text = fraction ? `${whole}.${fraction}` : whole;
+      return text !== '0' && r() < 0.2 ? `-${text}` : text;
+    };
+    const exact = (a: string, b: string): string => {
+      const units = (v: string) => {
+        const [w = '0', f = ''] = v.replace('-', '').split('.');
+        return (v.startsWith('-') ? -1n : 1n) * BigInt(w + f.padEnd(4, '0'));
+      };
+      const sum = units(a) + units(b);
+      const digits = (sum < 0n ? -sum : sum).toString().padStart(5, '0');
+      const text = `${digits.slice(0, -4)}.${digits.slice(-4)}`.replace(/\.?0+$/, '');
+      return sum < 0n ? `-${text}` : text;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const a = decimal();
+      const b = decimal();
+      expect(addMoney(a, b), `${a} + ${b}`).toBe(exact(a, b));
+    }
   });
 
   test('formatting groups thousands and shows two decimals at least', () => {

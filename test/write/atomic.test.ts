@@ -78,6 +78,26 @@ describe('results writer', () => {
     expect((await readCsv(target.resultsPath)).slice(1).map((r) => r[0])).toEqual(Array.from({ length: 50 }, (_, i) => `c${i + 2}@x.test`));
   });
 
+  it('writes at once with add, which hands back a promise only when the caller must wait', async () => {
+    const { target, open } = await setUp('members.csv');
+    const writer = await open();
+    let waits = 0;
+    for (let n = 2; n < 3002; n++) {
+      // Every third row also goes to the retry file, which opens at row 3.
+      const wait = writer.add(row(n, `c${n}@x.test`), outcome(n, n % 3 === 0 ? 'invalid' : 'valid'));
+      if (wait) {
+        waits++;
+        await wait;
+      }
+    }
+    expect(waits).toBeLessThan(30);
+    await writer.finish(summary());
+    expect((await readCsv(target.resultsPath)).slice(1).map((r) => r[0])).toEqual(Array.from({ length: 3000 }, (_, i) => `c${i + 2}@x.test`));
+    const retried = (await readCsv(target.retryPath)).slice(1).map((r) => r[0]);
+    expect(retried).toEqual(Array.from({ length: 3000 }, (_, i) => i + 2).filter((n) => n % 3 === 0).map((n) => `c${n}@x.test`));
+    expect(() => writer.add(row(3002, 'late@x.test'), outcome(3002, 'valid'))).toThrow(/finished/);
+  });
+
   it('says what to do when the results folder cannot be made', async () => {
     const { input } = await setUp('members.csv');
     // A folder path that runs through a file fails for every user, root included.
