@@ -2,52 +2,7 @@
 // Each hop through an async generator costs a few promise turns; with a million rows and three
 // stages that was a third of the run, as much as the CSV parsing itself. A batch is whatever the
 // source had ready, so nothing waits for a batch to fill.
-import type { Readable } from 'node:stream';
-
 export type Batches<T> = AsyncGenerator<T[], void, undefined>;
-
-/** What an object-mode stream has buffered, in arrays of up to `size`, without a promise per item. */
-export async function* readableBatches<T>(stream: Readable, size = 1024): Batches<T> {
-  let ended = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const onReadable = () => wake?.();
-  const onEnd = () => {
-    ended = true;
-    wake?.();
-  };
-  const onError = (error: unknown) => {
-    failure = error;
-    wake?.();
-  };
-  stream.on('readable', onReadable);
-  stream.on('end', onEnd);
-  stream.on('close', onEnd);
-  stream.on('error', onError);
-  try {
-    for (;;) {
-      if (failure !== undefined) throw failure;
-      const batch: T[] = [];
-      let item: T | null;
-      while (batch.length < size && (item = stream.read() as T | null) !== null) batch.push(item);
-      if (batch.length > 0) {
-        yield batch;
-        continue;
-      }
-      if (failure !== undefined) throw failure;
-      if (ended || stream.readableEnded || stream.destroyed) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = undefined;
-    }
-  } finally {
-    stream.off('readable', onReadable);
-    stream.off('end', onEnd);
-    stream.off('close', onEnd);
-    stream.off('error', onError);
-  }
-}
 
 /**
  * One item at a time from batches, for `for await`. An item already in hand costs one resolved

@@ -1,14 +1,16 @@
-// The CSV reader: csv-parse over a file stream, never the whole file in memory. UTF-8 goes to the
-// parser as bytes (the fast path); UTF-16 and windows-1252 are decoded to UTF-8 on the way. Rows are
-// numbered by CSV record, counting blank lines, the way a spreadsheet opening the file numbers them.
+// The CSV reader: the file streamed through a text decoder into CsvRecords (csv-records.ts), never
+// the whole file in memory. Rows are numbered by CSV record, counting blank lines, the way a
+// spreadsheet opening the file numbers them. csv-parse, which reads the same way, is asked again only
+// to find the line of an error.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { CsvError, parse, type Options } from 'csv-parse';
+import { parse, type Options } from 'csv-parse';
 import { RunError } from '../errors.js';
 import type { SourceRow } from '../pipeline/types.js';
-import { readableBatches, type Batches } from './batches.js';
+import type { Batches } from './batches.js';
+import { CsvRecords, CsvSyntaxError } from './csv-records.js';
 import { unescapeFormulaText } from './cells.js';
 import type { TextEncodingName } from './sniff.js';
 
@@ -17,6 +19,7 @@ export type Delimiter = ',' | ';' | '\t';
 /** A record longer than this is an unclosed quote swallowing the file, not data. */
 const MAX_RECORD_BYTES = 1024 * 1024;
 const SAMPLE_BYTES = 64 * 1024;
+const BATCH_CHARS = 16 * 1024;
 
 export interface OpenedCsv {
   readonly delimiter: Delimiter;
@@ -87,8 +90,9 @@ export function detectDelimiter(sample: string): Delimiter {
   return best;
 }
 
-async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter: Delimiter): Batches<SourceRow> {
-  const options: Options = {
+/** The options csv-parse reads with, for the line of an error; CsvRecords splits the same way. */
+function parseOptions(delimiter: Delimiter): Options {
+  return {
     delimiter,
     bom: true,
     relax_column_count: true,
@@ -97,32 +101,63 @@ async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter:
     skip_empty_lines: false,
     max_record_size: MAX_RECORD_BYTES,
   };
+}
+
+async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter: Delimiter): Batches<SourceRow> {
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const parser = parse(options);
-  const streams: Readable[] = encoding === 'utf-8' ? [file] : [file, decodeTo8(encoding)];
-  pipeline([...streams, parser], () => {});
-  let record = 0;
+  const records = new CsvRecords(delimiter, MAX_RECORD_BYTES);
   try {
-    for await (const records of readableBatches<string[]>(parser)) {
-      const rows: SourceRow[] = [];
-      for (const cells of records) {
-        record++;
-        let blank = true;
-        for (let i = 0; i < cells.length; i++) {
-          const cell = cells[i] as string;
-          if (cell.charCodeAt(0) === 39) cells[i] = unescapeFormulaText(cell);
-          if (blank && cell.length > 0 && cell.trim().length > 0) blank = false;
-        }
-        if (!blank) rows.push({ sourceRow: record, cells });
+    for await (const text of decodedText(file, encoding)) {
+      // A few hundred rows at a time: the rows of a batch live until the last of them is validated
+      // and written, and a smaller batch keeps them out of the old generation of the heap.
+      for (let at = 0; at < text.length; at += BATCH_CHARS) {
+        const rows = sourceRows(records.push(text.slice(at, at + BATCH_CHARS), false), records.records);
+        if (rows.length > 0) yield rows;
       }
-      if (rows.length > 0) yield rows;
     }
+    const rows = sourceRows(records.push('', true), records.records);
+    if (rows.length > 0) yield rows;
   } catch (error) {
-    throw await csvError(error, path, options, streams.length > 1 ? encoding : undefined);
+    throw await csvError(error, path, parseOptions(delimiter), encoding === 'utf-8' ? undefined : encoding);
   } finally {
-    parser.destroy();
     file.destroy();
   }
+}
+
+/** The non-blank records as rows; `last` is the number of the last record. */
+function sourceRows(records: string[][], last: number): SourceRow[] {
+  const rows: SourceRow[] = [];
+  let record = last - records.length;
+  for (const cells of records) {
+    record++;
+    let blank = true;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i] as string;
+      if (cell.charCodeAt(0) === 39) cells[i] = unescapeFormulaText(cell);
+      if (blank && cell.length > 0 && cell.trim().length > 0) blank = false;
+    }
+    if (!blank) rows.push({ sourceRow: record, cells });
+  }
+  return rows;
+}
+
+/**
+ * The file as text. UTF-8 loses its byte-order mark in the decoder; the other encodings lose theirs
+ * there too, and csv-parse, which read them re-encoded as UTF-8, skipped one more at the start.
+ */
+async function* decodedText(file: Readable, encoding: TextEncodingName): AsyncGenerator<string> {
+  const decoder = new TextDecoder(encoding);
+  let first = encoding !== 'utf-8';
+  for await (const chunk of file) {
+    let text = decoder.decode(chunk as Buffer, { stream: true });
+    if (first && text !== '') {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    yield text;
+  }
+  const rest = decoder.decode();
+  yield first && rest.charCodeAt(0) === 0xfeff ? rest.slice(1) : rest;
 }
 
 function decodeTo8(encoding: TextEncodingName): Transform {
@@ -139,21 +174,19 @@ function decodeTo8(encoding: TextEncodingName): Transform {
 
 async function csvError(error: unknown, path: string, options: Options, encoding: TextEncodingName | undefined): Promise<RunError> {
   const name = basename(path);
-  if (!(error instanceof CsvError)) {
+  if (!(error instanceof CsvSyntaxError)) {
     const reason = error instanceof Error ? error.message : String(error);
     return new RunError('FILE_UNREADABLE', `Cannot read ${name}: ${reason}`);
   }
-  const row = (error as CsvError & { records?: number }).records ?? 0;
+  const row = error.records;
   const line = await startLineOf(path, options, row, encoding);
   const where = `row ${row + 1} (line ${line})`;
-  if (error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE') {
-    return new RunError(
-      'FILE_CORRUPT',
-      `${name}, ${where}: a quote (") opens a cell that is never closed, so the rest of the file would be read as one cell. ` +
-        'Remove the quote or close it, then run again.',
-    );
-  }
-  return new RunError('FILE_CORRUPT', `${name}, ${where}: ${error.message}`);
+  // Both ways to fail: an unclosed quote ends the file in a cell, or swallows more than a record can hold.
+  return new RunError(
+    'FILE_CORRUPT',
+    `${name}, ${where}: a quote (") opens a cell that is never closed, so the rest of the file would be read as one cell. ` +
+      'Remove the quote or close it, then run again.',
+  );
 }
 
 /**
