@@ -3,7 +3,7 @@
 // Each command loads its engine when it runs, so a command does not wait for modules it never uses.
 import { Command, CommanderError, Option } from 'commander';
 import { RunError } from '../errors.js';
-import type { RunHooks, RunResult } from '../pipeline/options.js';
+import type { Progress, RunHooks, RunResult } from '../pipeline/options.js';
 import { importOptions, readOptions, type ImportFlags, type ReadFlags } from './options.js';
 import { createProgressView } from './progress.js';
 import { printResult, exitCodeOf } from './report.js';
@@ -29,9 +29,10 @@ function readCommandOptions(command: Command): Command {
 }
 
 async function withProgress(flags: ReadFlags, run: (hooks: RunHooks) => Promise<RunResult>): Promise<RunResult> {
-  const view = createProgressView(process.stderr, flags.progress !== false);
+  const shown = flags.progress !== false;
+  const view = createProgressView(process.stderr, shown);
   try {
-    return await run({ progress: (p) => view.update(p), log: (line) => view.log(line) });
+    return await run({ ...(shown && { progress: (p: Progress) => view.update(p) }), log: (line) => view.log(line) });
   } finally {
     view.stop();
   }

@@ -98,7 +98,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const tally = new Tally();
     let unknownOutcomes = 0;
     let total: number | undefined;
-    void countRows(options).then((n) => (total = n), () => undefined);
+    // The total is for progress only: without a progress hook the sheet is not read twice.
+    if (hooks.progress) void countRows(options).then((n) => (total = n), () => undefined);
     const report = (phase: 'running' | 'writing') =>
       hooks.progress?.({ phase, done: tally.rows, total, counts: tally.counts, requests: requests.total, rateLimited: requests.rateLimited });
 

@@ -64,6 +64,17 @@ describe('runImport against the sandbox', () => {
     expect(result.summary.options.rate).toMatch(/^none/);
   });
 
+  it('reports progress as rows done of the sheet\'s total', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(30, 6));
+    const seen: Array<{ done: number; total?: number }> = [];
+    await runImport({ file, ...connection(s), rate: 500 }, { progress: (p) => seen.push({ done: p.done, ...(p.total !== undefined && { total: p.total }) }) });
+    expect(seen.at(-1)?.done).toBe(30);
+    expect(seen.filter((p) => p.total !== undefined).every((p) => p.total === 30)).toBe(true);
+    expect(seen.some((p) => p.total === 30)).toBe(true);
+  });
+
   it('creates nothing the second time, and nothing on a dry run', async () => {
     const s = await start();
     const dir = await tempDir();
