@@ -1,23 +1,13 @@
-// Rewrites the XML of a sheet (or the shared strings) on its way to exceljs's streaming parser, so
-// that files from other writers read the way Excel shows them. exceljs matches element names
-// literally and keeps only what Excel itself writes; in files from other tools it would lose:
+// Cell references (`AB12`), and XmlNormaliser: a rewriter of sheet XML that gives files from other
+// writers the shape exceljs's parser expects. exceljs matches element names literally and keeps only
+// what Excel itself writes; in files from other tools it would lose:
 // - every cell of a sheet written with a namespace prefix (`<x:row>`, from the OpenXML SDK);
 // - the cached result of a formula that is an error or a boolean (it parses them as numbers), so
 //   formulas are removed and each cell keeps only its cached value, which is what Excel shows;
 // - all but the last run of inline rich text, so an inline string becomes one plain `<t>`;
 // - cells without an `r` reference (it throws), so missing row and cell references are filled in;
 // - the text of phonetic guides (`<rPh>`), which it would show instead of the cell's text.
-
-export async function* normaliseXml(source: AsyncIterable<Buffer | string>, sheet: boolean): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
-  const normaliser = new XmlNormaliser(sheet);
-  for await (const chunk of source) {
-    const out = normaliser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }), false);
-    if (out) yield out;
-  }
-  const out = normaliser.push(decoder.decode(), true);
-  if (out) yield out;
-}
+// The reader itself (xml-scanner.ts, xlsx-sheet.ts) reads such files the same way in one pass.
 
 const NAME_END = /[\s/>]/;
 

@@ -1,37 +1,15 @@
-// The XLSX reader: exceljs's streaming WorkbookReader parses styles, shared strings and the rows of
-// one sheet, fed part by part from the zip (see zip.ts) through the XML normaliser (xlsx-xml.ts).
-// Cells become CellValues here; dates are computed from the serial number (calendar.ts), never
-// through a JS Date, so the machine's time zone cannot move them.
+// The XLSX reader: the parts of the workbook straight from the zip (zip.ts), through a streaming XML
+// scanner (xml-scanner.ts): the cell styles' number formats and the shared strings first, then the
+// rows of one sheet, a batch for each chunk of XML. What the XML means is in xlsx-sheet.ts.
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type { Readable } from 'node:stream';
 import { RunError } from '../errors.js';
-import type { CellValue, SourceRow } from '../pipeline/types.js';
+import type { SourceRow } from '../pipeline/types.js';
 import type { Batches } from './batches.js';
-import { classifyNumFmt, excelSerialToDate } from './calendar.js';
-import { isBlankRow, unescapeFormulaText } from './cells.js';
+import { CellStyles, SharedStrings, SheetRows } from './xlsx-sheet.js';
 import { readWorkbookInfo, type SheetInfo, type WorkbookInfo } from './xlsx-parts.js';
-import { normaliseXml } from './xlsx-xml.js';
+import { XmlScanner, type XmlHandler } from './xml-scanner.js';
 import { openZip, type ZipArchive, type ZipEntry } from './zip.js';
-
-/** The parts of exceljs's streaming reader used here; they are not in its published typings. */
-interface ExcelCell {
-  readonly value: unknown;
-  readonly numFmt?: string;
-}
-interface ExcelRow {
-  readonly number: number;
-  eachCell(iteratee: (cell: ExcelCell, col: number) => void): void;
-}
-interface WorksheetReaderInternals {
-  parse(): AsyncIterable<Array<{ eventType: string; value: unknown }>>;
-}
-interface WorkbookReaderInternals {
-  properties: { model: { date1904: boolean } };
-  _parseStyles(entry: Readable): Promise<void>;
-  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
-  _parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Generator<{ value: WorksheetReaderInternals }, undefined>;
-}
 
 export interface OpenedWorkbook {
   readonly sheetName: string;
@@ -68,93 +46,45 @@ function chooseSheet(sheets: readonly SheetInfo[], wanted: string | undefined, n
 }
 
 async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetInfo, name: string): Batches<SourceRow> {
-  const streams: Readable[] = [];
-  const part = async (entry: ZipEntry, isSheet: boolean): Promise<Readable> => {
-    const raw = await zip.open(entry);
-    const xml = Readable.from(normaliseXml(raw, isSheet));
-    streams.push(raw, xml);
-    return xml;
-  };
+  let part: Readable | undefined;
   try {
-    const ExcelReader = ExcelJS.stream.xlsx.WorkbookReader;
-    const reader = new ExcelReader(sheet.part.name, {
-      sharedStrings: 'cache',
-      styles: 'cache',
-      hyperlinks: 'ignore',
-      worksheets: 'emit',
-      entries: 'ignore',
-    }) as unknown as WorkbookReaderInternals;
-    // Dates are worked out here from the serial number; exceljs's own conversion is undone below.
-    reader.properties = { model: { date1904: false } };
-    if (info.styles) await reader._parseStyles(await part(info.styles, false));
+    const styles = new CellStyles();
+    if (info.styles) await scanPart(zip, info.styles, styles);
+    let shared: SharedStrings | undefined;
     if (info.sharedStrings) {
-      for await (const _ of reader._parseSharedStrings(await part(info.sharedStrings, false))) {
-        // 'cache' mode keeps the strings on the reader and yields nothing.
-      }
+      shared = new SharedStrings();
+      await scanPart(zip, info.sharedStrings, shared);
     }
-    const worksheet = reader._parseWorksheet(await part(sheet.part, true), '1').next().value?.value;
-    if (!worksheet) throw new RunError('FILE_CORRUPT', `${name}: the sheet "${sheet.name}" cannot be read.`);
-    // parse() hands over the rows of each chunk of XML together: one batch.
-    for await (const events of worksheet.parse()) {
-      const rows: SourceRow[] = [];
-      for (const { eventType, value } of events) {
-        if (eventType !== 'row') continue;
-        const row = value as ExcelRow;
-        const cells = rowCells(row, info.date1904);
-        if (!isBlankRow(cells)) rows.push({ sourceRow: row.number, cells });
-      }
-      if (rows.length > 0) yield rows;
+    const rows = new SheetRows(shared?.strings, styles, info.date1904);
+    const scanner = new XmlScanner(rows);
+    const decoder = new TextDecoder('utf-8');
+    part = await zip.open(sheet.part);
+    for await (const chunk of part) {
+      scanner.push(decoder.decode(chunk as Buffer, { stream: true }), false);
+      const batch = rows.take();
+      if (batch.length > 0) yield batch;
     }
+    scanner.push(decoder.decode(), true);
+    const batch = rows.take();
+    if (batch.length > 0) yield batch;
   } catch (error) {
     throw asRunError(error, name);
   } finally {
-    for (const stream of streams) stream.destroy();
+    part?.destroy();
   }
 }
 
-/** The row's cells by column (A = index 0), without trailing empty cells. */
-function rowCells(row: ExcelRow, date1904: boolean): CellValue[] {
-  const cells: CellValue[] = [];
-  let last = -1;
-  row.eachCell((cell, col) => {
-    const value = cellValue(cell, date1904);
-    if (value === null) return;
-    while (cells.length < col - 1) cells.push(null);
-    cells[col - 1] = value;
-    last = col - 1;
-  });
-  cells.length = last + 1;
-  return cells;
-}
-
-function cellValue(cell: ExcelCell, date1904: boolean): CellValue {
-  const v = cell.value;
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v === '' ? null : unescapeFormulaText(v);
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return numberValue(v, cell.numFmt, date1904);
-  if (v instanceof Date) {
-    // exceljs turned a date-formatted number into a Date (1900 system, as told above): take the
-    // serial number back and decide for ourselves.
-    return numberValue(v.getTime() / 86_400_000 + 25569, cell.numFmt, date1904);
+/** Reads a whole part through the scanner into its handler. */
+async function scanPart(zip: ZipArchive, entry: ZipEntry, handler: XmlHandler): Promise<void> {
+  const scanner = new XmlScanner(handler);
+  const decoder = new TextDecoder('utf-8');
+  const part = await zip.open(entry);
+  try {
+    for await (const chunk of part) scanner.push(decoder.decode(chunk as Buffer, { stream: true }), false);
+    scanner.push(decoder.decode(), true);
+  } finally {
+    part.destroy();
   }
-  if (typeof v === 'object') {
-    const o = v as { error?: unknown; richText?: Array<{ text?: unknown }>; text?: unknown; result?: unknown };
-    if (typeof o.error === 'string') return { kind: 'error', text: o.error };
-    if (Array.isArray(o.richText)) {
-      const text = o.richText.map((run) => (typeof run.text === 'string' ? run.text : '')).join('');
-      return text === '' ? null : unescapeFormulaText(text);
-    }
-    if (typeof o.text === 'string') return o.text === '' ? null : o.text;
-    if ('result' in o) return cellValue({ value: o.result, numFmt: cell.numFmt }, date1904);
-  }
-  return null;
-}
-
-function numberValue(n: number, numFmt: string | undefined, date1904: boolean): CellValue {
-  if (!Number.isFinite(n)) return null;
-  if (classifyNumFmt(numFmt) === 'date') return excelSerialToDate(n, date1904) ?? n;
-  return n;
 }
 
 function asRunError(error: unknown, name: string): RunError {

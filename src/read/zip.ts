@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
-import { createInflateRaw } from 'node:zlib';
+import { createInflateRaw, type ZlibOptions } from 'node:zlib';
 import { RunError } from '../errors.js';
 
 export interface ZipEntry {
@@ -89,7 +89,10 @@ export async function openZip(path: string, size: number): Promise<ZipArchive> {
     if (entry.compressedSize === 0) return Readable.from([]);
     const raw = createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 64 * 1024 });
     if (entry.method === 0) return raw;
-    const inflate = createInflateRaw();
+    // Chunks of 64 KB, not zlib's 16 KB: each chunk is a trip through the event loop to the reader.
+    // A megabyte inflated ahead lets zlib go on while the reader scans what it has.
+    const options: ZlibOptions & { readableHighWaterMark: number } = { chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 };
+    const inflate = createInflateRaw(options);
     // pipeline destroys both sides on error or early destroy; the reader sees the error on `inflate`.
     pipeline(raw, inflate, () => {});
     return inflate;

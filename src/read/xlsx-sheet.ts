@@ -1,0 +1,340 @@
+// What the XML of an .xlsx means, read off XmlScanner events: the number formats of the cell styles,
+// the shared strings, and the rows of a sheet. Each reads a cell the way this tool always has (it
+// read through exceljs's streaming reader, which is slow for a large sheet): formulas give way to
+// their cached values, inline rich text is one string, cells and rows without a reference are
+// numbered as they come, a date is a number whose format shows a date, worked out from the serial
+// number without a JS Date (calendar.ts).
+import type { CellValue, ErrorCell, SourceRow } from '../pipeline/types.js';
+import { classifyNumFmt, excelSerialToDate } from './calendar.js';
+import { isBlankRow, unescapeFormulaText } from './cells.js';
+import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
+import { columnLetters, columnNumber } from './xlsx-xml.js';
+
+/** Excel's built-in number formats, by id. */
+const BUILT_IN_FORMATS: Readonly<Record<number, string>> = {
+  1: '0', 2: '0.00', 3: '#,##0', 4: '#,##0.00', 9: '0%', 10: '0.00%', 11: '0.00E+00', 12: '# ?/?', 13: '# ??/??',
+  14: 'mm-dd-yy', 15: 'd-mmm-yy', 16: 'd-mmm', 17: 'mmm-yy', 18: 'h:mm AM/PM', 19: 'h:mm:ss AM/PM', 20: 'h:mm',
+  21: 'h:mm:ss', 22: 'm/d/yy "h":mm', 37: '#,##0 ;(#,##0)', 38: '#,##0 ;[Red](#,##0)', 39: '#,##0.00 ;(#,##0.00)',
+  40: '#,##0.00 ;[Red](#,##0.00)', 45: 'mm:ss', 46: '[h]:mm:ss', 47: 'mmss.0', 48: '##0.0E+0', 49: '@',
+};
+
+/** Elements of styles.xml whose content belongs to them: an `xf` inside `cellStyleXfs` is not a cell style. */
+const STYLE_SECTIONS = new Set(['numFmts', 'fonts', 'fills', 'borders', 'cellStyleXfs', 'cellXfs', 'dxfs', 'numFmt', 'font', 'fill', 'border', 'style', 'cellStyles', 'tableStyles', 'extLst']);
+
+/** How the cells of each style show numbers. */
+export class CellStyles implements XmlHandler {
+  private readonly codes = new Map<number, string>();
+  /** The number format id of each cell style (`cellXfs`), by style index. */
+  private readonly formatIds: number[] = [];
+  private section: string | undefined;
+  private sectionDepth = 0;
+  private depth = 0;
+  private readonly looks: Array<StyleLook | null | undefined> = [];
+  /** Whether a styles part was read: one without cell styles leaves a cell's style index meaning nothing. */
+  private scanned = false;
+
+  open(name: string, scanner: XmlScanner): void {
+    this.scanned = true;
+    this.depth++;
+    if (this.section === undefined) {
+      if (this.depth > 1 && STYLE_SECTIONS.has(name)) {
+        this.section = name;
+        this.sectionDepth = this.depth;
+      }
+    } else if (this.depth === this.sectionDepth + 1) {
+      if (this.section === 'numFmts' && name === 'numFmt') {
+        const code = scanner.attribute('formatCode');
+        // Backslash escapes are dropped, as exceljs did before the format was looked at.
+        if (code !== undefined) this.codes.set(parseInt(scanner.attribute('numFmtId') ?? '', 10), code.replace(/[\\](.)/g, '$1'));
+      } else if (this.section === 'cellXfs' && name === 'xf') {
+        this.formatIds.push(parseInt(scanner.attribute('numFmtId') ?? '', 10));
+      }
+    }
+  }
+
+  text(): void {}
+
+  close(): void {
+    if (this.section !== undefined && this.depth === this.sectionDepth) this.section = undefined;
+    this.depth--;
+  }
+
+  /** How style `index` (1 or more) shows a number; null when there is no such style (its cells keep their look). */
+  look(index: number): StyleLook | null {
+    if (this.scanned && this.formatIds.length === 0) {
+      // exceljs failed on such a file; it is damaged, and its cells' formats cannot be known.
+      throw new XmlSyntaxError('a cell has a style, but the workbook lists no cell styles');
+    }
+    let look = this.looks[index];
+    if (look === undefined) {
+      look = index >= 0 && index < this.formatIds.length ? styleLook(this.numFmt(this.formatIds[index] as number)) : null;
+      this.looks[index] = look;
+    }
+    return look;
+  }
+
+  private numFmt(id: number): string | undefined {
+    if (!id) return undefined;
+    return this.codes.get(id) || BUILT_IN_FORMATS[id];
+  }
+}
+
+export interface StyleLook {
+  readonly numFmt: string | undefined;
+  /** Whether exceljs took the number for a date (and so passed it through a JS Date, to the millisecond). */
+  readonly viaDate: boolean;
+  /** Whether this tool reads the number as a date. */
+  readonly date: boolean;
+}
+
+const NO_FORMAT: StyleLook = { numFmt: undefined, viaDate: false, date: false };
+
+function styleLook(numFmt: string | undefined): StyleLook {
+  if (!numFmt) return NO_FORMAT;
+  const bare = numFmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '');
+  return { numFmt, viaDate: /[ymdhMsb]+/.test(bare), date: classifyNumFmt(numFmt) === 'date' };
+}
+
+/** The shared strings of a workbook as the cells that hold them read. */
+export class SharedStrings implements XmlHandler {
+  readonly strings: Array<string | null> = [];
+  private runs: Array<string | null> = [];
+  /** The text since the last `<t>` (or run): exceljs kept all of it, whitespace between elements too. */
+  private pending: string | null = null;
+
+  content(name: string): ContentMode {
+    return name === 'rPh' ? 'skip' : 'markup';
+  }
+
+  open(name: string): void {
+    if (name === 'si') {
+      this.runs = [];
+      this.pending = null;
+    } else if (name === 't') this.pending = null;
+  }
+
+  text(text: string): void {
+    this.pending = this.pending ? this.pending + text : text;
+  }
+
+  close(name: string): void {
+    if (name === 'r') {
+      this.runs.push(this.pending);
+      this.pending = null;
+    } else if (name === 'si') {
+      const whole = this.runs.length > 0 ? this.runs.map((run) => run ?? '').join('') : this.pending;
+      this.strings.push(whole === null || whole === '' ? null : unescapeFormulaText(whole));
+      this.runs = [];
+      this.pending = null;
+    }
+  }
+}
+
+/** Excel's limit; a reference beyond it is not a cell. */
+const MAX_COLUMN = 16384;
+
+/** The rows of a worksheet, in the order they come; `take()` hands over those finished so far. */
+export class SheetRows implements XmlHandler {
+  private rows: SourceRow[] = [];
+  private inSheetData = false;
+  /** The row being read (-1 outside a row), and the row and column numbering of cells without references. */
+  private row = -1;
+  private lastRow = 0;
+  private lastColumn = 0;
+  // The cell being read: its reference, column (0 when the reference names none), style and type.
+  private inCell = false;
+  private ref: string | undefined;
+  private column = 0;
+  private style = 0;
+  private type: string | undefined;
+  /** The text of the cell's value, undefined when it has none. */
+  private value: string | undefined;
+  private capturing = false;
+  // The row's cells so far, by column: values (numbers still raw) and styles.
+  private values: Array<CellValue | undefined> = [];
+  private styles: number[] = [];
+  private widest = 0;
+
+  constructor(
+    private readonly shared: ReadonlyArray<string | null> | undefined,
+    private readonly cellStyles: CellStyles,
+    private readonly date1904: boolean,
+  ) {}
+
+  take(): SourceRow[] {
+    const rows = this.rows;
+    this.rows = [];
+    return rows;
+  }
+
+  content(name: string): ContentMode {
+    if (name === 'f' || name === 'rPh') return 'skip';
+    return name === 'is' ? 'raw' : 'markup';
+  }
+
+  open(name: string, scanner: XmlScanner, selfClosing: boolean): void {
+    switch (name) {
+      case 'sheetData':
+        this.inSheetData = true;
+        break;
+      case 'row': {
+        const r = parseInt(scanner.attribute('r') ?? '', 10);
+        this.lastRow = Number.isFinite(r) ? r : this.lastRow + 1;
+        this.lastColumn = 0;
+        if (this.inSheetData && !selfClosing) this.row = this.lastRow;
+        break;
+      }
+      case 'c':
+        this.openCell(scanner.attribute('r'), scanner.attribute('s'), scanner.attribute('t'));
+        break;
+      case 'v':
+      case 't':
+      case 'is':
+        if (this.inCell) {
+          this.value = '';
+          this.capturing = true;
+        }
+        break;
+    }
+  }
+
+  text(text: string): void {
+    if (this.capturing) this.value += text;
+  }
+
+  raw(inner: string): void {
+    if (this.inCell) this.value = inlineText(inner);
+  }
+
+  close(name: string): void {
+    if (name === 'c') this.closeCell();
+    else if (name === 'row') this.closeRow();
+    else if (name === 'sheetData') this.inSheetData = false;
+  }
+
+  private openCell(ref: string | undefined, style: string | undefined, type: string | undefined): void {
+    const lettered = ref === undefined ? 0 : columnNumber(ref);
+    this.lastColumn = lettered > 0 ? lettered : this.lastColumn + 1;
+    if (this.row < 0) return;
+    this.inCell = true;
+    this.ref = ref;
+    this.column = lettered > 0 ? referenceColumn(ref as string) : this.lastColumn;
+    if (this.column > MAX_COLUMN) throw new XmlSyntaxError(`a cell is beyond the last column, ${columnLetters(MAX_COLUMN)}`);
+    const s = parseInt(style ?? '', 10);
+    this.style = s > 0 ? s : 0;
+    this.type = type;
+    this.value = undefined;
+    this.capturing = false;
+  }
+
+  private closeCell(): void {
+    if (!this.inCell) return;
+    this.inCell = false;
+    this.capturing = false;
+    const col = this.column;
+    if (col === 0) throw new XmlSyntaxError(`a cell reference names no column (${this.ref ?? ''})`);
+    if (col > this.widest) this.widest = col;
+    if (this.style !== 0 && this.cellStyles.look(this.style)) this.styles[col] = this.style;
+    if (this.value === undefined) return;
+    this.values[col] = this.cellValue(this.value, this.type, this.styles[col] ?? 0);
+  }
+
+  /** The value as exceljs gave it: numbers stay raw until the row ends, when the cell's style is final. */
+  private cellValue(text: string, type: string | undefined, style: number): CellValue {
+    switch (type) {
+      case 's':
+        return this.shared?.[parseInt(text, 10)] ?? null;
+      case 'inlineStr':
+      case 'str': {
+        const decoded = xmlDecode(text);
+        return decoded === '' ? null : unescapeFormulaText(decoded);
+      }
+      case 'e':
+        return { kind: 'error', text } satisfies ErrorCell;
+      case 'b':
+        return parseInt(text, 10) !== 0;
+      default: {
+        const n = parseFloat(text);
+        return style !== 0 && this.cellStyles.look(style)?.viaDate ? throughDate(n) : n;
+      }
+    }
+  }
+
+  private closeRow(): void {
+    if (this.row < 0) return;
+    const cells: CellValue[] = [];
+    for (let col = 1; col <= this.widest; col++) {
+      const raw = this.values[col];
+      if (raw === undefined) continue;
+      const value = typeof raw === 'number' ? this.numberValue(raw, this.styles[col] ?? 0) : raw;
+      if (value === null) continue;
+      while (cells.length < col - 1) cells.push(null);
+      cells[col - 1] = value;
+    }
+    if (!isBlankRow(cells)) this.rows.push({ sourceRow: this.row, cells });
+    this.values = [];
+    this.styles = [];
+    this.widest = 0;
+    this.row = -1;
+  }
+
+  private numberValue(n: number, style: number): CellValue {
+    if (!Number.isFinite(n)) return null;
+    if (style !== 0 && this.cellStyles.look(style)?.date) return excelSerialToDate(n, this.date1904) ?? n;
+    return n;
+  }
+}
+
+/**
+ * The column of a cell reference as exceljs read it: capital letters before the row number; 0 for a
+ * reference in small letters, which exceljs refused.
+ */
+function referenceColumn(ref: string): number {
+  let n = 0;
+  let digits = false;
+  for (let i = 0; i < ref.length; i++) {
+    const c = ref.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a && !digits) n = n * 26 + c - 64;
+    else if (c >= 0x30 && c <= 0x39) digits = true;
+    else if (digits && n > 0 && c !== 0x24) break;
+  }
+  return n;
+}
+
+/**
+ * A number through a JS Date to the millisecond and back, as exceljs turned a date-formatted number
+ * into a Date and this reader took the serial number back from it.
+ */
+function throughDate(serial: number): number {
+  const ms = Math.round((serial - 25569) * 24 * 3600 * 1000);
+  return Math.abs(ms) <= 8.64e15 ? ms / 86_400_000 + 25569 : NaN;
+}
+
+/** exceljs decoded string cells once more after the XML parser had: `&amp;lt;` reads as `<`. */
+function xmlDecode(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&([a-z]*);/g, (entity) => XML_ENTITIES[entity] ?? entity);
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&apos;': "'", '&quot;': '"' };
+
+const RUBY = /<([\w.-]+:)?rPh\b[\s\S]*?<\/([\w.-]+:)?rPh>/g;
+const TEXT_RUN = /<(?:[\w.-]+:)?t(?:\s[^>]*)?(?:\/>|>([\s\S]*?)<\/(?:[\w.-]+:)?t>)/g;
+
+/** The text of an inline string (`<is>`): every run joined, phonetic guides left out. */
+function inlineText(inner: string): string {
+  let raw = '';
+  for (const m of inner.replace(RUBY, '').matchAll(TEXT_RUN)) raw += m[1] ?? '';
+  if (isPlainText(raw) && !raw.includes('<')) return raw;
+  // Entities, line ends and any markup inside the runs, as an XML parser reads `<t>…</t>`.
+  let text = '';
+  const scanner = new XmlScanner({
+    open() {},
+    close() {},
+    text(part) {
+      text += part;
+    },
+  });
+  scanner.push(`<t>${raw}</t>`, true);
+  return text;
+}

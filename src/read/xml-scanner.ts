@@ -1,0 +1,393 @@
+// A streaming XML scanner for the parts of an .xlsx: start tags with their attributes, text with its
+// entities decoded and its line ends normalised, end tags. It refuses what the XML parser under
+// exceljs (saxes) refused: end tags that do not match, bad entities, characters XML does not allow,
+// unquoted or repeated attributes, text outside the root, a second root. Element names come without
+// the namespace prefix of the root element, so a sheet written with `<x:row>` reads like `<row>`.
+// An element a handler does not want parsed is skipped unread, or handed over raw, up to its end tag.
+//
+// A large sheet is tens of millions of tags, so the scanner works on character codes and offsets:
+// the names it has seen are kept and matched in place, attributes are cut out only when asked for.
+import { MAX_ELEMENT_CHARS } from './xlsx-xml.js';
+
+export type ContentMode = 'markup' | 'skip' | 'raw';
+
+export interface XmlHandler {
+  /** How to take an element's content; 'markup' when absent. Asked before `open`; a skipped element is never opened. */
+  content?(name: string): ContentMode;
+  open(name: string, scanner: XmlScanner, selfClosing: boolean): void;
+  /** Text inside the root, entities decoded. */
+  text(text: string): void;
+  close(name: string): void;
+  /** The content of an element taken raw, as written between its tags. */
+  raw?(inner: string): void;
+}
+
+export class XmlSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XmlSyntaxError';
+  }
+}
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const AMP = 0x26;
+const APOSTROPHE = 0x27;
+const SLASH = 0x2f;
+const COLON = 0x3a;
+const LT = 0x3c;
+const EQUALS = 0x3d;
+const GT = 0x3e;
+const BRACKET = 0x5d;
+
+/** ASCII characters allowed in a name after its first character. */
+const NAME_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  NAME_CHAR[c] = letter || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === COLON || c === 0x5f ? 1 : 0;
+}
+
+/** A character XML 1.0 does not allow anywhere (lone surrogates included). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_:][\w.:-]*)?(;?)/g;
+const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Whether text reads as it is written: no entity, line end to normalise, markup or character to refuse. */
+export function isPlainText(text: string): boolean {
+  return plainUpTo(text, 0, text.length) === text.length;
+}
+
+/** Where the first character in [from, to) that needs decoding or checking is; `to` when there is none. */
+function plainUpTo(s: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < SPACE ? c !== TAB && c !== LF : c === AMP || c === BRACKET || c === LT || c >= 0xd800) return i;
+  }
+  return to;
+}
+
+interface KnownName {
+  readonly full: string;
+  readonly local: string;
+}
+
+export class XmlScanner {
+  /** The namespace prefix of the root element ('' for none); undefined until it is seen. */
+  private prefix: string | undefined;
+  /** Names of the open elements as written, and without the prefix, innermost last. */
+  private readonly stack: KnownName[] = [];
+  private rootClosed = false;
+  private carry = '';
+  /** Element names seen so far (a sheet has a handful), matched in place instead of cut out. */
+  private readonly names: KnownName[] = [];
+  // The attributes of the start tag being opened: offsets into `source`.
+  private source = '';
+  private attrCount = 0;
+  private readonly attrOffsets = new Int32Array(4 * 64);
+  private attrPlain = new Uint8Array(64);
+
+  constructor(private readonly handler: XmlHandler) {}
+
+  /** Scans the text of one more chunk; `final` with the last (it may be ''). */
+  push(text: string, final: boolean): void {
+    const s = this.carry === '' ? text : this.carry + text;
+    this.carry = '';
+    const n = s.length;
+    let i = 0;
+    while (i < n) {
+      const lt = s.indexOf('<', i);
+      const end = lt < 0 ? n : lt;
+      if (end > i) {
+        const kept = this.textUpTo(s, i, end, final || lt >= 0);
+        if (kept < end) {
+          this.carry = s.slice(kept);
+          return;
+        }
+      }
+      if (lt < 0) return;
+      const next = this.markup(s, lt, final);
+      if (next < 0) {
+        // A document cut off inside a tag ends there, as it did for exceljs's parser.
+        if (final) return;
+        if (n - lt > MAX_ELEMENT_CHARS) throw new XmlSyntaxError(`an element of the sheet is longer than ${MAX_ELEMENT_CHARS} characters`);
+        this.carry = s.slice(lt);
+        return;
+      }
+      i = next;
+    }
+  }
+
+  /** An attribute of the start tag being opened (for `open`), decoded; undefined when it has none. */
+  attribute(name: string): string | undefined {
+    const s = this.source;
+    const offsets = this.attrOffsets;
+    for (let k = 0; k < this.attrCount; k++) {
+      const start = offsets[4 * k] as number;
+      if ((offsets[4 * k + 1] as number) - start !== name.length || !s.startsWith(name, start)) continue;
+      const value = s.slice(offsets[4 * k + 2], offsets[4 * k + 3]);
+      return this.attrPlain[k] ? value : decodeValue(value);
+    }
+    return undefined;
+  }
+
+  /**
+   * Hands over the text between `from` and `to`; returns where it stopped: before an entity or a
+   * carriage return cut by the end of the chunk, which the next chunk completes.
+   */
+  private textUpTo(s: string, from: number, to: number, complete: boolean): number {
+    let stop = to;
+    if (!complete) {
+      // An entity is a few characters: a `&` further back without its `;` is an error, found below.
+      const amp = s.lastIndexOf('&', to - 1);
+      if (amp >= from && to - amp <= 16 && s.indexOf(';', amp) < 0) stop = amp;
+      if (stop > from && s.charCodeAt(stop - 1) === CR) stop--;
+    }
+    if (stop <= from) return stop;
+    const raw = s.slice(from, stop);
+    if (this.stack.length === 0) {
+      if (raw.trim() !== '') throw new XmlSyntaxError('text data outside of root node');
+      return stop;
+    }
+    this.handler.text(plainUpTo(s, from, stop) === stop ? raw : decodeText(raw));
+    return stop;
+  }
+
+  /** Handles the markup at `lt`; returns where to go on, or -1 when the chunk ends first. */
+  private markup(s: string, lt: number, final: boolean): number {
+    const first = s.charCodeAt(lt + 1);
+    if (Number.isNaN(first)) return -1;
+    if (first === 0x3f) {
+      // <? ... ?>
+      const end = s.indexOf('?>', lt + 2);
+      return end < 0 ? -1 : end + 2;
+    }
+    if (first === 0x21) return this.declaration(s, lt, final);
+    if (first === SLASH) return this.endTag(s, lt);
+    return this.startTag(s, lt);
+  }
+
+  private declaration(s: string, lt: number, final: boolean): number {
+    if (s.startsWith('<!--', lt)) {
+      const end = s.indexOf('-->', lt + 4);
+      return end < 0 ? -1 : end + 3;
+    }
+    if (s.startsWith('<![CDATA[', lt)) {
+      // exceljs never read character data sections; neither does this.
+      const end = s.indexOf(']]>', lt + 9);
+      if (end >= 0 && this.stack.length === 0) throw new XmlSyntaxError('character data outside of root node');
+      return end < 0 ? -1 : end + 3;
+    }
+    if (s.length - lt < 9 && !final) return -1;
+    if (s.startsWith('<!DOCTYPE', lt)) {
+      const end = s.indexOf('>', lt);
+      return end < 0 ? -1 : end + 1;
+    }
+    throw new XmlSyntaxError('malformed markup');
+  }
+
+  private endTag(s: string, lt: number): number {
+    const n = s.length;
+    const open = this.stack[this.stack.length - 1];
+    let i = lt + 2;
+    if (open !== undefined && s.startsWith(open.full, i)) i += open.full.length;
+    else {
+      while (i < n && !endsName(s.charCodeAt(i))) i++;
+      if (i >= n) return -1;
+      // The same element may be closed with or without the root's prefix.
+      const name = this.localName(s.slice(lt + 2, i));
+      if (open === undefined) throw new XmlSyntaxError(`unmatched closing tag: ${name}`);
+      if (name !== open.local) throw new XmlSyntaxError('unexpected close tag');
+    }
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    // `</rowx>` is not `</row>`.
+    if (s.charCodeAt(i) !== GT) throw new XmlSyntaxError('unexpected close tag');
+    this.stack.pop();
+    if (this.stack.length === 0) this.rootClosed = true;
+    this.handler.close(open.local);
+    return i + 1;
+  }
+
+  private startTag(s: string, lt: number): number {
+    const n = s.length;
+    let i = lt + 1;
+    while (i < n && !endsName(s.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    const known = this.nameAt(s, lt + 1, i);
+    this.source = s;
+    this.attrCount = 0;
+    for (;;) {
+      while (i < n && isSpace(s.charCodeAt(i))) i++;
+      if (i >= n) return -1;
+      const c = s.charCodeAt(i);
+      if (c === GT) break;
+      if (c === SLASH) {
+        if (i + 1 >= n) return -1;
+        if (s.charCodeAt(i + 1) !== GT) throw new XmlSyntaxError('forward-slash in opening tag not followed by >');
+        break;
+      }
+      i = this.attributeAt(s, i);
+      if (i < 0) return -1;
+    }
+    const selfClosing = s.charCodeAt(i) === SLASH;
+    const after = i + (selfClosing ? 2 : 1);
+    const name = known.local;
+    const mode = this.handler.content?.(name) ?? 'markup';
+    if (mode === 'markup' || selfClosing) {
+      if (mode === 'skip') return after;
+      this.handler.open(name, this, selfClosing);
+      if (selfClosing) {
+        if (this.stack.length === 0) this.rootClosed = true;
+        this.handler.close(name);
+      } else this.stack.push(known);
+      return after;
+    }
+    // Skipped or raw: everything up to the first end tag spelled as the start tag's name.
+    const endTag = `</${known.full}>`;
+    const close = s.indexOf(endTag, after);
+    if (close < 0) return -1;
+    if (mode === 'raw') {
+      this.handler.open(name, this, false);
+      this.handler.raw?.(s.slice(after, close));
+      this.handler.close(name);
+    }
+    return close + endTag.length;
+  }
+
+  /** Reads the attribute at `i` into the offsets; returns where it ends, or -1 when the chunk ends first. */
+  private attributeAt(s: string, start: number): number {
+    const n = s.length;
+    let i = start;
+    while (i < n && !endsAttributeName(s.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    const nameEnd = i;
+    if (!isName(s, start, nameEnd)) throw new XmlSyntaxError('disallowed character in attribute name');
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    if (s.charCodeAt(i) !== EQUALS) throw new XmlSyntaxError('attribute without value');
+    i++;
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    const quote = s.charCodeAt(i);
+    if (quote !== QUOTE && quote !== APOSTROPHE) throw new XmlSyntaxError('unquoted attribute value');
+    const valueStart = i + 1;
+    let plain = true;
+    for (i = valueStart; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === quote) break;
+      if (c < SPACE || c === AMP || c === LT || c >= 0xd800) plain = false;
+    }
+    if (i >= n) return -1;
+    const valueEnd = i;
+    if (!plain) checkValue(s.slice(valueStart, valueEnd));
+    const offsets = this.attrOffsets;
+    const count = this.attrCount;
+    for (let k = 0; k < count; k++) {
+      if (sameText(s, offsets[4 * k] as number, offsets[4 * k + 1] as number, start, nameEnd)) {
+        throw new XmlSyntaxError(`duplicate attribute: ${s.slice(start, nameEnd)}`);
+      }
+    }
+    if (count === 64) throw new XmlSyntaxError('too many attributes');
+    offsets[4 * count] = start;
+    offsets[4 * count + 1] = nameEnd;
+    offsets[4 * count + 2] = valueStart;
+    offsets[4 * count + 3] = valueEnd;
+    this.attrPlain[count] = plain ? 1 : 0;
+    this.attrCount = count + 1;
+    i++;
+    if (i < n && !endsName(s.charCodeAt(i))) throw new XmlSyntaxError('no whitespace between attributes');
+    return i;
+  }
+
+  /** The element name at [start, end), checked once and then matched in place. */
+  private nameAt(s: string, start: number, end: number): KnownName {
+    const length = end - start;
+    for (const known of this.names) {
+      if (known.full.length === length && s.startsWith(known.full, start)) return this.rooted(known);
+    }
+    if (!isName(s, start, end)) throw new XmlSyntaxError('disallowed character in tag name');
+    const full = s.slice(start, end);
+    if (this.prefix === undefined && this.stack.length === 0) this.prefix = full.includes(':') ? full.slice(0, full.indexOf(':')) : '';
+    const known = { full, local: this.localName(full) };
+    if (this.prefix !== undefined && this.names.length < 64) this.names.push(known);
+    return this.rooted(known);
+  }
+
+  /** A name about to be opened at the top level is the root, of which there is one. */
+  private rooted(known: KnownName): KnownName {
+    if (this.stack.length === 0 && this.rootClosed) throw new XmlSyntaxError('documents may contain only one root');
+    return known;
+  }
+
+  private localName(name: string): string {
+    const { prefix } = this;
+    if (!prefix) return name;
+    return name.length > prefix.length && name.charCodeAt(prefix.length) === COLON && name.startsWith(prefix) ? name.slice(prefix.length + 1) : name;
+  }
+}
+
+function sameText(s: string, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let k = 0; k < aEnd - aStart; k++) if (s.charCodeAt(aStart + k) !== s.charCodeAt(bStart + k)) return false;
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === TAB || c === LF || c === CR;
+}
+
+function endsName(c: number): boolean {
+  return isSpace(c) || c === GT || c === SLASH;
+}
+
+function endsAttributeName(c: number): boolean {
+  return isSpace(c) || c === EQUALS || c === GT || c === SLASH;
+}
+
+/** An XML name, loosely: letters, digits, `_ : . -` and anything beyond ASCII, not starting with a digit, dot or hyphen. */
+function isName(s: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  const first = s.charCodeAt(start);
+  if ((first >= 0x30 && first <= 0x39) || first === 0x2d || first === 0x2e) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 ? NAME_CHAR[c] === 0 : c < 0xb7) return false;
+  }
+  return true;
+}
+
+/** Text with entities decoded and line ends normalised (\r\n and \r become \n), as an XML parser hands it on. */
+function decodeText(raw: string): string {
+  if (raw.includes(']]>')) throw new XmlSyntaxError('the string "]]>" is disallowed in char data');
+  return decode(raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw);
+}
+
+/** An attribute value decoded: line ends and tabs become spaces, as XML normalises attribute values. */
+function decodeValue(raw: string): string {
+  return decode(raw.replace(/\r\n?/g, '\n').replace(/[\t\n]/g, ' '));
+}
+
+function checkValue(raw: string): void {
+  if (raw.includes('<')) throw new XmlSyntaxError('disallowed character in attribute value');
+  decode(raw);
+}
+
+function decode(text: string): string {
+  if (NOT_XML_CHAR.test(text)) throw new XmlSyntaxError('disallowed character');
+  if (!text.includes('&')) return text;
+  return text.replace(ENTITY, (whole, name: string | undefined, semicolon: string) => {
+    if (name === undefined || semicolon === '') throw new XmlSyntaxError('malformed entity');
+    if (name.charCodeAt(0) === 0x23) {
+      const code = name.charCodeAt(1) === 0x78 ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      const char = code <= 0x10ffff ? String.fromCodePoint(code) : '';
+      if (char === '' || NOT_XML_CHAR.test(char)) throw new XmlSyntaxError('malformed character entity');
+      return char;
+    }
+    const known = PREDEFINED[name];
+    if (known === undefined) throw new XmlSyntaxError('undefined entity');
+    return known;
+  });
+}
