@@ -1,7 +1,6 @@
 // The `Summary` sheet of an XLSX results file: what a person checks before reconciling the rows.
-import type { Cell, Worksheet } from 'exceljs';
 import { STATUSES, type CellValue, type MoneyTotals, type RunSummary } from '../pipeline/types.js';
-import { isStatus, restyle, setCellValue, styleBold, styleStatus } from './xlsx-cells.js';
+import { isStatus, statusLook, type CellLook } from './xlsx-styles.js';
 
 /** Option names that could carry a secret are left out even if one ever reaches the summary. */
 const SECRET_OPTION = /token|secret|password|authori[sz]ation|api[-_ ]?key/i;
@@ -12,26 +11,32 @@ interface Money {
   readonly money: string;
 }
 
-export function writeSummarySheet(sheet: Worksheet, summary: RunSummary): void {
-  sheet.columns = [{ width: 26 }, { width: 60 }, { width: 18 }];
-  for (const line of summaryLines(summary)) {
-    const row = sheet.addRow([]);
-    const heading = 'heading' in line;
-    const values = 'heading' in line ? line.heading : line;
-    values.forEach((value, index) => writeCell(row.getCell(index + 1), value, heading));
-    const first = values[0];
-    if (!heading && isStatus(first)) styleStatus(row.getCell(1), first);
-    row.commit();
-  }
-  sheet.commit();
+/** A cell of the Summary sheet: its value, and the look it takes on top of the one its value gives it. */
+export interface SummaryCell {
+  readonly value: CellValue;
+  readonly look?: CellLook;
+  /** The look is the whole look: a total kept as text is not given text format. */
+  readonly onlyLook?: boolean;
 }
 
-function writeCell(cell: Cell, value: CellValue | Money, bold: boolean): void {
-  if (isMoney(value)) setMoney(cell, value.money);
-  else setCellValue(cell, value);
-  if (bold) styleBold(cell);
+/** The Summary sheet's rows, from the first; an empty row is an empty line. */
+export function summaryRows(summary: RunSummary): SummaryCell[][] {
+  return summaryLines(summary).map((line) => {
+    const heading = 'heading' in line;
+    const values = 'heading' in line ? line.heading : line;
+    const cells = values.map((value) => summaryCell(value, heading));
+    const first = values[0];
+    if (!heading && isStatus(first)) cells[0] = { value: first, look: statusLook(first) };
+    return cells;
+  });
+}
+
+function summaryCell(value: CellValue | Money, bold: boolean): SummaryCell {
+  if (isMoney(value)) return moneyCell(value.money, bold);
   // Counts beside their labels, not at the far edge of the wide text column.
-  if (typeof value === 'number') restyle(cell, { alignment: { horizontal: 'left' } });
+  const alignLeft = typeof value === 'number';
+  if (!bold && !alignLeft) return { value };
+  return { value, look: { ...(bold && { bold }), ...(alignLeft && { alignLeft }) } };
 }
 
 function summaryLines(summary: RunSummary): Line[] {
@@ -85,17 +90,14 @@ const DECIMAL = /^-?(\d+)(?:\.(\d+))?$/;
  * exactly: up to 15 significant digits always survive the trip. Anything longer stays text, so the
  * total is never silently rounded.
  */
-export function setMoney(cell: Cell, decimal: string): void {
+function moneyCell(decimal: string, bold: boolean): SummaryCell {
   const match = DECIMAL.exec(decimal);
   const whole = match?.[1] ?? '';
   const fraction = match?.[2] ?? '';
   const significant = `${whole}${fraction}`.replace(/^0+/, '').replace(/0+$/, '').length;
-  if (!match || significant > 15) {
-    cell.value = decimal;
-    return;
-  }
-  cell.value = Number(decimal);
-  restyle(cell, { numFmt: `#,##0.${'0'.repeat(Math.max(2, fraction.length))}` });
+  if (!match || significant > 15) return { value: decimal, look: bold ? { bold } : {}, onlyLook: true };
+  const numFmt = `#,##0.${'0'.repeat(Math.max(2, fraction.length))}`;
+  return { value: Number(decimal), look: bold ? { numFmt, bold } : { numFmt } };
 }
 
 function isMoney(value: CellValue | Money): value is Money {

@@ -8,8 +8,7 @@ import { RunError } from '../errors.js';
 import { dateCellToDate } from './cells.js';
 import { TEMPLATE_COLUMNS, TEMPLATE_GUIDE, type TemplateColumn } from './template-columns.js';
 import { formatOf } from './target.js';
-import { columnLetter } from './xlsx.js';
-import { styleHeader } from './xlsx-cells.js';
+import { columnLetter } from './xlsx-text.js';
 
 /** Rows 2 to this one check their dates; a whole-column check would make readers expand a million cells. */
 const VALIDATED_ROWS = 10_001;
@@ -74,13 +73,21 @@ export function templateWorkbook(): ExcelJS.Workbook {
   TEMPLATE_COLUMNS.forEach((column, index) => {
     const cell = sheet.getRow(1).getCell(index + 1);
     cell.value = column.header;
-    styleHeader(cell, false);
+    styleHeader(cell);
     cell.note = headerNote(column);
     writeExample(sheet.getRow(2).getCell(index + 1), column);
     if (column.isDate) addDateCheck(sheet, columnLetter(index + 1), column.header);
   });
   addNotesSheet(workbook);
   return workbook;
+}
+
+// A font without a name makes LibreOffice fall back to a serif face; this is the workbook's default.
+const HEADER_FONT = { name: 'Calibri', family: 2, size: 11, bold: true } as const;
+
+/** A bold header, on top of whatever else the cell's style holds. */
+function styleHeader(cell: ExcelJS.Cell): void {
+  cell.style = { ...cell.style, font: { ...HEADER_FONT } };
 }
 
 function headerNote(column: TemplateColumn): string {
@@ -125,7 +132,7 @@ function addNotesSheet(workbook: ExcelJS.Workbook): void {
   for (const line of TEMPLATE_GUIDE) notes.addRow([line]);
   notes.addRow([]);
   const head = notes.addRow(['column', 'required', 'what to put in it', 'also read as']);
-  head.eachCell((cell) => styleHeader(cell, false));
+  head.eachCell((cell) => styleHeader(cell));
   for (const column of TEMPLATE_COLUMNS) {
     const row = notes.addRow([column.header, column.required, column.note, column.aliases]);
     row.alignment = { vertical: 'top' };

@@ -1,93 +1,65 @@
-// How one value and one status look in an XLSX sheet: cell types, number formats, colours, widths.
-//
-// Cells get shared, frozen style objects. exceljs remembers the style id of a style object it has seen,
-// so a million cells sharing a handful of objects cost a lookup each, where a style object per cell is
-// rendered to XML and compared every time (about half the time of a large write). Frozen, because
-// exceljs's own setters (cell.numFmt = ...) would change the object for every cell that shares it:
-// styles here are only ever replaced, never edited.
-import type { Cell, Style } from 'exceljs';
-import type { CellValue, Status } from '../pipeline/types.js';
-import { dateCellText, dateCellToDate, dateNumberFormat, startsLikeFormula } from './cells.js';
+// How one value is written as a cell of an XLSX sheet: numbers as numbers, booleans as booleans, a
+// DateCell as a real date cell shown `yyyy-mm-dd`, an error cell as its text, every string as a string
+// cell (`t="str"`, never a formula, whatever it starts with). The XML is what exceljs wrote for the same
+// values, so the results read back as they always have.
+import type { CellValue, DateCell } from '../pipeline/types.js';
+import { dateCellText, dateCellToDate, startsLikeFormula } from './cells.js';
+import { DATE_FORMAT, DATE_TIME_FORMAT, TEXT_FORMAT, type CellLook, type StyleSheet } from './xlsx-styles.js';
+import { columnLetter, escapeXml } from './xlsx-text.js';
 
 /** Excel refuses (asks to "repair") a file with a longer cell; only a CSV input can carry one. */
 const MAX_CELL_TEXT = 32_767;
+const MS_PER_DAY = 24 * 3600 * 1000;
 
-// A font without a name makes LibreOffice fall back to a serif face; this is the workbook's default.
-const BODY_FONT = { name: 'Calibri', family: 2, size: 11 } as const;
+const TEXT = Object.freeze({ numFmt: TEXT_FORMAT });
+const DATE = Object.freeze({ numFmt: DATE_FORMAT });
+const DATE_TIME = Object.freeze({ numFmt: DATE_TIME_FORMAT });
 
-const shared = (style: Partial<Style>): Partial<Style> => Object.freeze(style);
-const PLAIN = shared({});
-// Text format keeps a formula-looking text text even after someone edits the cell in Excel.
-const TEXT = shared({ numFmt: '@' });
-const DATE = shared({ numFmt: dateNumberFormat({ kind: 'date', iso: '' }) });
-const DATE_TIME = shared({ numFmt: dateNumberFormat({ kind: 'date', iso: '', time: '00:00:00' }) });
+/** The look a value gives its cell by itself: a date format, or text format for formula-looking text. */
+export function valueLook(value: CellValue): CellLook | undefined {
+  if (typeof value === 'string') return startsLikeFormula(value) ? TEXT : undefined;
+  if (value !== null && typeof value === 'object' && value.kind === 'date' && dateCellToDate(value)) {
+    return value.time ? DATE_TIME : DATE;
+  }
+  return undefined;
+}
 
 /**
- * Writes a value with its own type: numbers as numbers, booleans as booleans, a DateCell as a real
- * date cell shown `yyyy-mm-dd`, an error cell as its text, and every string as a string cell.
- * exceljs only writes a formula for a `{ formula }` value, never for a string that starts with `=`.
+ * The `<c>` element of a value in column `column` (1-based) of row `row`, with style `style`; '' for
+ * an empty cell without a style, which is left out.
  */
-export function setCellValue(cell: Cell, value: CellValue): void {
-  cell.style = PLAIN;
-  if (value === null) return;
-  if (typeof value === 'string') {
-    cell.value = value.length > MAX_CELL_TEXT ? `${value.slice(0, MAX_CELL_TEXT - 1)}…` : value;
-    if (startsLikeFormula(value)) cell.style = TEXT;
-  } else if (typeof value === 'number') {
-    cell.value = Number.isFinite(value) ? value : String(value);
-  } else if (typeof value === 'boolean') {
-    cell.value = value;
-  } else if (value.kind === 'date') {
-    const date = dateCellToDate(value);
-    cell.value = date ?? dateCellText(value);
-    if (date) cell.style = value.time ? DATE_TIME : DATE;
-  } else {
-    cell.value = value.text;
+export function cellXml(column: number, row: number, value: CellValue, style: number): string {
+  const open = style === 0 ? `<c r="${columnLetter(column)}${row}"` : `<c r="${columnLetter(column)}${row}" s="${style}"`;
+  if (value === null) return style === 0 ? '' : `${open}/>`;
+  switch (typeof value) {
+    case 'string':
+      return textCell(open, value.length > MAX_CELL_TEXT ? `${value.slice(0, MAX_CELL_TEXT - 1)}…` : value);
+    case 'number':
+      return Number.isFinite(value) ? `${open}><v>${value}</v></c>` : textCell(open, String(value));
+    case 'boolean':
+      return `${open} t="b"><v>${value ? 1 : 0}</v></c>`;
+    default:
+      if (value.kind === 'error') return textCell(open, value.text);
+      return dateCell(open, value);
   }
 }
 
-// Excel's own "Good", "Bad" and "Neutral" cell styles, and greys: they read in Excel and LibreOffice,
-// on screen and printed in black and white, and the status word stays in the cell for colour-blind eyes.
-const STATUS_LOOKS: Readonly<Record<Status, readonly [fill: string, font: string]>> = {
-  created: ['FFC6EFCE', 'FF006100'],
-  skipped: ['FFE2EFDA', 'FF375623'],
-  would_create: ['FFD9EAD3', 'FF274E13'],
-  valid: ['FFEBF1DE', 'FF4F6228'],
-  duplicate: ['FFFFEB9C', 'FF9C5700'],
-  invalid: ['FFFFC7CE', 'FF9C0006'],
-  failed: ['FFFFC7CE', 'FF9C0006'],
-  pending: ['FFD9D9D9', 'FF404040'],
-};
-
-const STATUS_STYLES = Object.fromEntries(
-  Object.entries(STATUS_LOOKS).map(([status, [fill, font]]) => [
-    status,
-    shared({ fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: fill } }, font: { ...BODY_FONT, color: { argb: font } } }),
-  ]),
-) as Record<Status, Partial<Style>>;
-
-export function isStatus(value: unknown): value is Status {
-  return typeof value === 'string' && Object.hasOwn(STATUS_LOOKS, value);
+function textCell(open: string, text: string): string {
+  return `${open} t="str"><v>${escapeXml(text)}</v></c>`;
 }
 
-/** Colours a status cell; the cell holds the status word as plain text. */
-export function styleStatus(cell: Cell, status: Status): void {
-  cell.style = STATUS_STYLES[status];
+/** A date as its serial number, from the UTC milliseconds of dateCellToDate: no time zone in between. */
+function dateCell(open: string, cell: DateCell): string {
+  const date = dateCellToDate(cell);
+  if (!date) return textCell(open, dateCellText(cell));
+  return `${open}><v>${25569 + date.getTime() / MS_PER_DAY}</v></c>`;
 }
 
-/** Adds to a cell's style without touching the shared object it may have. */
-export function restyle(cell: Cell, more: Partial<Style>): void {
-  cell.style = { ...cell.style, ...more };
-}
-
-export function styleBold(cell: Cell): void {
-  restyle(cell, { font: { ...BODY_FONT, bold: true } });
-}
-
-/** The header: bold, and the columns this tool adds on a light blue so a person sees where they start. */
-export function styleHeader(cell: Cell, added: boolean): void {
-  styleBold(cell);
-  if (added) restyle(cell, { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } });
+/** The index of the look a value gives its cell, with more on top (bold, a fill) when asked. */
+export function styleOf(styles: StyleSheet, value: CellValue, more?: CellLook): number {
+  const own = valueLook(value);
+  if (!more) return own ? styles.index(own) : 0;
+  return styles.index(own ? { ...own, ...more } : more);
 }
 
 /** Characters a value takes on screen, for column widths. */

@@ -1,17 +1,23 @@
-// A streamed XLSX results sheet: each row is committed to the zip as it comes, so memory stays flat
-// on a sheet of a million rows. Column widths are read from the first rows, which wait until then.
-import { setImmediate as nextTurn } from 'node:timers/promises';
+// A streamed XLSX results sheet: rows become XML as they come and go through zlib into the file, so
+// memory stays flat on a sheet of a million rows and the deflating runs beside the reading. Column
+// widths are read from the first rows, which wait until then. The workbook around the sheet (styles,
+// the Summary sheet, the parts that tie them together) is written at the end.
 import type { WriteStream } from 'node:fs';
-import ExcelJS from 'exceljs';
 import type { CellValue, RunSummary } from '../pipeline/types.js';
 import type { SheetLayout } from './layout.js';
-import { writeSummarySheet } from './summary-sheet.js';
-import { displayLength, isStatus, setCellValue, styleHeader, styleStatus } from './xlsx-cells.js';
+import { summaryRows } from './summary-sheet.js';
+import { cellXml, displayLength, styleOf } from './xlsx-cells.js';
+import { workbookParts, type SheetPart } from './xlsx-parts.js';
+import { ADDED_HEADER_FILL, isStatus, statusLook, StyleSheet, type CellLook } from './xlsx-styles.js';
+import { columnLetter } from './xlsx-text.js';
+import { ZipWriter, type ZipEntryStream } from './zip-writer.js';
+
+export { columnLetter } from './xlsx-text.js';
 
 /** Rows looked at before the column widths are fixed (XLSX puts widths before the first row). */
 const WIDTH_SAMPLE_ROWS = 100;
-/** Let the zip and the disk catch up this often; without it a fast producer buffers the whole file. */
-const ROWS_PER_TURN = 64;
+/** XML handed to zlib in pieces of about this many characters. */
+const CHUNK_CHARS = 64 * 1024;
 
 export interface XlsxSheetOptions {
   readonly stream: WriteStream;
@@ -19,115 +25,155 @@ export interface XlsxSheetOptions {
   readonly layout: SheetLayout;
   /** Autofilter over the whole range: the results sheet is filtered by status. */
   readonly autoFilter: boolean;
+  /** Sizes from which the zip records them the Zip64 way; only tests pass one. */
+  readonly zip64From?: number;
 }
 
+const WORKSHEET_OPEN =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' +
+  'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" ' +
+  'mc:Ignorable="x14ac" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">';
+const FORMAT = '<sheetFormatPr defaultRowHeight="15" outlineLevelRow="0" outlineLevelCol="0" x14ac:dyDescent="55"/>';
+const MARGINS = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>';
+
 export class XlsxSheet {
-  private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter;
-  private readonly sheet: ExcelJS.Worksheet;
+  private readonly zip: ZipWriter;
+  private readonly styles = new StyleSheet();
+  private entry: ZipEntryStream | undefined;
   private sample: CellValue[][] | undefined = [];
-  private rowsWritten = 0;
+  private chunk = '';
+  private rowNumber = 1;
   private widest: number;
+  private aborted = false;
+  /** The style of each status, looked up once. */
+  private readonly statusStyles = new Map<string, number>();
 
   constructor(private readonly options: XlsxSheetOptions) {
-    // Shared strings would keep every distinct text in memory until the end; inline strings do not.
-    this.workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: options.stream, useStyles: true, useSharedStrings: false });
-    this.workbook.creator = 'client-packages';
-    // Views are written when the sheet is opened, so the frozen header must be asked for here.
-    this.sheet = this.workbook.addWorksheet(options.sheetName, {
-      views: [{ state: 'frozen', ySplit: 1 }],
-      // Printed, a wide sheet reads best across the page with the header on every page.
-      pageSetup: { orientation: 'landscape', printTitlesRow: '1:1' },
-    });
+    this.zip = new ZipWriter(options.stream, options.zip64From === undefined ? {} : { zip64From: options.zip64From });
     this.widest = options.layout.header.length;
   }
 
-  async addRow(cells: readonly CellValue[]): Promise<void> {
-    this.widest = Math.max(this.widest, cells.length);
+  /** A promise only when zlib or the disk is behind: wait for it before the next row. */
+  addRow(cells: readonly CellValue[]): Promise<void> | undefined {
+    if (this.aborted) throw new Error('results sheet is aborted');
+    if (cells.length > this.widest) this.widest = cells.length;
     if (this.sample) {
       this.sample.push([...cells]);
-      if (this.sample.length >= WIDTH_SAMPLE_ROWS) this.startRows();
-      return;
+      return this.sample.length >= WIDTH_SAMPLE_ROWS ? this.startRows() : undefined;
     }
-    this.commitRow(cells);
-    if (this.rowsWritten % ROWS_PER_TURN === 0) await this.catchUp();
+    this.chunk += this.rowXml(cells);
+    return this.chunk.length >= CHUNK_CHARS ? this.flush() : undefined;
   }
 
   /** Completes the file; with a summary, adds the `Summary` sheet after the rows. */
   async close(summary?: RunSummary): Promise<void> {
-    if (this.sample) this.startRows();
-    if (this.options.autoFilter) this.setAutoFilter();
-    this.sheet.commit();
-    if (summary) writeSummarySheet(this.workbook.addWorksheet('Summary'), summary);
-    await this.workbook.commit();
+    if (this.sample) await this.startRows();
+    const lastRow = this.rowNumber;
+    const lastColumn = columnLetter(this.widest);
+    let tail = '</sheetData>';
+    if (this.options.autoFilter) tail += `<autoFilter ref="A1:${lastColumn}${lastRow}"/>`;
+    tail += `${MARGINS}<pageSetup orientation="landscape" horizontalDpi="4294967295" verticalDpi="4294967295" scale="100" fitToWidth="1" fitToHeight="1"/></worksheet>`;
+    this.chunk += tail;
+    await this.flush();
+    await this.entry?.end();
+    this.entry = undefined;
+    const sheets: SheetPart[] = [{ name: this.options.sheetName, filterRange: this.options.autoFilter ? `$A$1:$${lastColumn}$${lastRow}` : undefined }];
+    if (summary) {
+      await this.zip.add('xl/worksheets/sheet2.xml', this.summaryXml(summary));
+      sheets.push({ name: 'Summary' });
+    }
+    for (const [name, xml] of workbookParts(sheets, this.styles.xml())) await this.zip.add(name, xml);
+    await this.zip.finish();
+    this.options.stream.end();
   }
 
   async abort(): Promise<void> {
-    // The writer has no way to stop halfway; the caller destroys the stream and removes the file.
+    // The caller destroys the stream and removes the file.
+    this.aborted = true;
     this.sample = undefined;
+    this.chunk = '';
+    this.entry?.destroy();
   }
 
-  private startRows(): void {
+  private async startRows(): Promise<void> {
     const sample = this.sample ?? [];
     this.sample = undefined;
-    this.sheet.columns = columnWidths(this.options.layout, sample, this.widest).map((width) => ({ width }));
-    const header = this.sheet.addRow([]);
-    this.options.layout.header.forEach((value, index) => {
-      const cell = header.getCell(index + 1);
-      setCellValue(cell, value);
-      styleHeader(cell, index >= this.options.layout.addedFrom);
+    const { layout } = this.options;
+    this.entry = await this.zip.stream('xl/worksheets/sheet1.xml');
+    const views = '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>';
+    let xml = `${WORKSHEET_OPEN}${views}${FORMAT}${colsXml(columnWidths(layout, sample, this.widest))}<sheetData><row r="1">`;
+    layout.header.forEach((value, index) => {
+      const look: CellLook = index >= layout.addedFrom ? { bold: true, fill: ADDED_HEADER_FILL } : { bold: true };
+      xml += cellXml(index + 1, 1, value, styleOf(this.styles, value, look));
     });
-    header.commit();
-    for (const cells of sample) this.commitRow(cells);
+    this.chunk = `${xml}</row>`;
+    for (const cells of sample) this.chunk += this.rowXml(cells);
+    await this.flush();
   }
 
-  private commitRow(cells: readonly CellValue[]): void {
-    const row = this.sheet.addRow([]);
-    cells.forEach((value, index) => setCellValue(row.getCell(index + 1), value));
+  private rowXml(cells: readonly CellValue[]): string {
+    const row = ++this.rowNumber;
     const { statusColumn } = this.options.layout;
-    if (statusColumn !== undefined) {
-      const status = cells[statusColumn];
-      if (isStatus(status)) styleStatus(row.getCell(statusColumn + 1), status);
+    let xml = `<row r="${row}">`;
+    for (let i = 0; i < cells.length; i++) {
+      const value = cells[i] as CellValue;
+      if (value === null) continue;
+      let style: number;
+      if (i === statusColumn && isStatus(value)) style = this.statusStyle(value);
+      else style = typeof value === 'string' || (typeof value === 'object' && value.kind === 'date') ? styleOf(this.styles, value) : 0;
+      xml += cellXml(i + 1, row, value, style);
     }
-    row.commit();
-    this.rowsWritten++;
+    return `${xml}</row>`;
   }
 
-  private async catchUp(): Promise<void> {
-    await nextTurn();
-    if (this.options.stream.writableNeedDrain) await drainedOrClosed(this.options.stream);
+  private statusStyle(status: Parameters<typeof statusLook>[0]): number {
+    let style = this.statusStyles.get(status);
+    if (style === undefined) {
+      style = this.styles.index(statusLook(status));
+      this.statusStyles.set(status, style);
+    }
+    return style;
   }
 
-  private setAutoFilter(): void {
-    const lastColumn = columnLetter(this.widest);
-    const lastRow = this.rowsWritten + 1;
-    this.sheet.autoFilter = `A1:${lastColumn}${lastRow}`;
-    // LibreOffice shows the filter buttons only when the workbook also names the range
-    // `_xlnm._FilterDatabase` for that sheet (tdf#118592, exceljs#2778); Excel writes the name too.
-    // exceljs has no way to add a sheet-scoped name, and its own `definedNames.add` would list every
-    // cell of the range, so the writer's name list is answered here instead.
-    const quoted = `'${this.options.sheetName.replaceAll("'", "''")}'`;
-    const filterName = { name: '_xlnm._FilterDatabase', localSheetId: 0, ranges: [`${quoted}!$A$1:$${lastColumn}$${lastRow}`] };
-    Object.defineProperty((this.workbook as unknown as { definedNames: object }).definedNames, 'model', {
-      get: () => [filterName],
+  private flush(): Promise<void> | undefined {
+    const text = this.chunk;
+    this.chunk = '';
+    if (text === '' || this.aborted || !this.entry) return undefined;
+    return this.entry.write(text);
+  }
+
+  private summaryXml(summary: RunSummary): string {
+    let rows = '';
+    summaryRows(summary).forEach((cells, index) => {
+      const row = index + 1;
+      const xml = cells
+        .map(({ value, look, onlyLook }, column) => {
+          const style = onlyLook ? this.styles.index(look ?? {}) : styleOf(this.styles, value, look);
+          return cellXml(column + 1, row, value, style);
+        })
+        .join('');
+      if (xml !== '') rows += `<row r="${row}">${xml}</row>`;
     });
+    return (
+      `${WORKSHEET_OPEN}${FORMAT}${colsXml([26, 60, 18])}<sheetData>${rows}</sheetData>` +
+      `${MARGINS}<pageSetup orientation="portrait" horizontalDpi="4294967295" verticalDpi="4294967295" scale="100" fitToWidth="1" fitToHeight="1"/></worksheet>`
+    );
   }
 }
 
-// 'close' as well as 'drain': a stream destroyed by an abort never drains.
-function drainedOrClosed(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (stream.destroyed) {
-      resolve();
-      return;
-    }
-    const settle = (error?: Error): void => {
-      stream.off('drain', onDone).off('close', onDone).off('error', settle);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onDone = (): void => settle();
-    stream.on('drain', onDone).on('close', onDone).on('error', settle);
-  });
+/** exceljs left a column of this width out, to take the sheet's default, as Excel shows it anyway. */
+const DEFAULT_WIDTH = 9;
+
+/** `<cols>`, columns of one width side by side in one `<col>`. */
+function colsXml(widths: readonly number[]): string {
+  let xml = '';
+  for (let start = 0; start < widths.length; ) {
+    let end = start;
+    while (end + 1 < widths.length && widths[end + 1] === widths[start]) end++;
+    if (widths[start] !== DEFAULT_WIDTH) xml += `<col min="${start + 1}" max="${end + 1}" width="${widths[start]}" customWidth="1"/>`;
+    start = end + 1;
+  }
+  return xml === '' ? '' : `<cols>${xml}</cols>`;
 }
 
 function columnWidths(layout: SheetLayout, sample: readonly CellValue[][], columns: number): number[] {
@@ -143,13 +189,4 @@ function columnWidths(layout: SheetLayout, sample: readonly CellValue[][], colum
 
 function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
-}
-
-/** 1 → A, 27 → AA. */
-export function columnLetter(column: number): string {
-  let letters = '';
-  for (let n = column; n > 0; n = Math.floor((n - 1) / 26)) {
-    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
-  }
-  return letters;
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { RESULT_COLUMNS, STATUSES, type Status } from '../../src/pipeline/types.js';
+import { readRawRows } from '../../src/read/index.js';
 import { openResultsWriter, resultsTarget } from '../../src/write/index.js';
 import { header, outcome, readWorkbook, row, scratchFolder, sheetOf, summary, valuesOf, xlsxPart } from './helpers.js';
 
@@ -155,6 +156,31 @@ describe('XLSX results', () => {
     const counts = { created: 0, skipped: 0, duplicate: 0, invalid: 0, failed: 0, would_create: 2, valid: 0, pending: 0 };
     const { workbook } = await writeResults([], summary({ counts, rows: 2, createdTotal: { USD: '20' }, sheetTotal: { USD: '20' } }));
     expect(valuesOf(sheetOf(workbook, 1))).toContainEqual(['currency', 'would be created', 'whole sheet']);
+  });
+
+  it('reads back through this tool\'s own reader as it was written', async () => {
+    const cells = ['ana@example.com', '=SUM(A1)', 'a\u0001b', 'x'.repeat(40_000), 1200.5, -0.25, true, false, { kind: 'date', iso: '2025-01-31' }, { kind: 'date', iso: '2025-03-30', time: '02:30:00' }, { kind: 'date', iso: '2025-02-30' }, { kind: 'error', text: '#N/A' }] as const;
+    const { written } = await writeResults([[row(2, ...cells), outcome(2, 'valid', { message: 'say "hi" & <bye>' })]]);
+    const read: unknown[] = [];
+    for await (const r of readRawRows(written.results)) read.push(r);
+    expect(read[1]).toEqual({
+      sourceRow: 2,
+      // The header's six columns, the result columns, then the cells beyond the header.
+      cells: [
+        'ana@example.com', '=SUM(A1)', 'ab', `${'x'.repeat(32_766)}…`, 1200.5, -0.25,
+        'valid', 'say "hi" & <bye>', null, null, null, null, null, 2,
+        true, false, { kind: 'date', iso: '2025-01-31' }, { kind: 'date', iso: '2025-03-30', time: '02:30:00' }, '2025-02-30', '#N/A',
+      ],
+    });
+  });
+
+  it('keeps a total too long for a double as plain text, without the text format of formula-looking text', async () => {
+    const { workbook } = await writeResults([], summary({ sheetTotal: { EUR: '-12345678901234567.89' } }));
+    const summarySheet = sheetOf(workbook, 1);
+    const line = valuesOf(summarySheet).findIndex((l) => l[0] === 'EUR');
+    const cell = summarySheet.getRow(line + 1).getCell(3);
+    expect(cell.value).toBe('-12345678901234567.89');
+    expect(cell.numFmt).toBeUndefined();
   });
 
   it('sets column widths from the header and the first rows', async () => {
