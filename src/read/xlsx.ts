@@ -11,6 +11,8 @@ import { readWorkbookInfo, type SheetInfo, type WorkbookInfo } from './xlsx-part
 import { XmlScanner, type XmlHandler } from './xml-scanner.js';
 import { openZip, type ZipArchive, type ZipEntry } from './zip.js';
 
+const BATCH_CHARS = 16 * 1024;
+
 export interface OpenedWorkbook {
   readonly sheetName: string;
   readonly rows: Batches<SourceRow>;
@@ -60,9 +62,14 @@ async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetI
     const decoder = new TextDecoder('utf-8');
     part = await zip.open(sheet.part);
     for await (const chunk of part) {
-      scanner.push(decoder.decode(chunk as Buffer, { stream: true }), false);
-      const batch = rows.take();
-      if (batch.length > 0) yield batch;
+      const text = decoder.decode(chunk as Buffer, { stream: true });
+      // A few hundred rows at a time: the rows of a batch live until the last of them is validated
+      // and written, and a smaller batch keeps them out of the old generation of the heap.
+      for (let at = 0; at < text.length; at += BATCH_CHARS) {
+        scanner.push(text.slice(at, at + BATCH_CHARS), false);
+        const batch = rows.take();
+        if (batch.length > 0) yield batch;
+      }
     }
     scanner.push(decoder.decode(), true);
     const batch = rows.take();

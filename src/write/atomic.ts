@@ -1,19 +1,24 @@
 // A file written beside its final place and renamed over it only when complete, so a crash, a kill or
 // a full disk never leaves a half-written results file where a good one was.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
-import { once } from 'node:events';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RunError } from '../errors.js';
 import { isRunning } from '../pid.js';
+import { FileSink } from './file-sink.js';
 
 export class TempFile {
+  /** Where the writers put the bytes. */
+  readonly sink: FileSink;
+  private closing: Promise<void> | undefined;
+
   private constructor(
     readonly finalPath: string,
     readonly tempPath: string,
-    readonly stream: WriteStream,
-  ) {}
+    private readonly handle: FileHandle,
+  ) {
+    this.sink = new FileSink(handle);
+  }
 
   /** Opens a fresh temp file in the final file's folder (same disk, so the rename is atomic). */
   static async create(finalPath: string): Promise<TempFile> {
@@ -22,23 +27,17 @@ export class TempFile {
     try {
       await mkdir(folder, { recursive: true });
       await removeOrphans(folder, basename(finalPath));
-      const stream = createWriteStream(tempPath, { flags: 'wx' });
-      await once(stream, 'open');
-      return new TempFile(finalPath, tempPath, stream);
+      return new TempFile(finalPath, tempPath, await open(tempPath, 'wx'));
     } catch (error) {
       throw new RunError('OUTPUT_UNWRITABLE', `Cannot write in ${folder}: ${reason(error)}.`);
     }
   }
 
-  /** Waits for whoever writes the stream to end it, makes the bytes durable, then renames into place. */
+  /** Writes out what the writers left in the sink, makes the bytes durable, then renames into place. */
   async publish(): Promise<void> {
-    await this.closed();
-    const handle = await open(this.tempPath, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await this.sink.end();
+    await this.handle.sync();
+    await this.close();
     try {
       await rename(this.tempPath, this.finalPath);
     } catch (error) {
@@ -50,14 +49,14 @@ export class TempFile {
 
   /** Stops writing and removes the temp file; safe to call more than once. */
   async discard(): Promise<void> {
-    if (!this.stream.destroyed) this.stream.destroy();
-    await this.closed().catch(() => undefined);
+    this.sink.destroy();
+    await this.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
   }
 
-  private async closed(): Promise<void> {
-    if (this.stream.closed) return;
-    await once(this.stream, 'close');
+  private close(): Promise<void> {
+    this.closing ??= this.handle.close();
+    return this.closing;
   }
 }
 

@@ -1,10 +1,8 @@
 // Delimited-text results: UTF-8 with a byte-order mark (without it Excel reads é as Ã©), RFC 4180
 // quoting, CRLF line ends as RFC 4180 writes them and as Excel itself saves CSV.
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { CellValue } from '../pipeline/types.js';
 import { dateCellText, startsLikeFormula } from './cells.js';
+import type { FileSink } from './file-sink.js';
 
 // A plain decimal number, optionally signed or in exponent form: what a spreadsheet reads as a number
 // and can never run. `-2+3`, `-1,200` or `-A1` do not match, so they keep their guard.
@@ -34,40 +32,37 @@ export function csvText(cell: CellValue): string {
 const CHUNK_CHARS = 64 * 1024;
 
 export class CsvSheet {
-  private readonly done: Promise<void>;
   private readonly needsQuotes: RegExp;
   private chunk: string;
+  private aborted = false;
 
   constructor(
-    private readonly stream: Writable,
+    private readonly sink: FileSink,
     private readonly delimiter: ',' | '\t',
     header: readonly CellValue[],
   ) {
     // RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
     // break its row in Excel) is quoted, quotes doubled.
     this.needsQuotes = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
-    this.done = finished(stream);
-    // Seen by addRow/close; without a handler here a failed write would also be an unhandled rejection.
-    this.done.catch(() => undefined);
     this.chunk = '\ufeff' + this.line(header);
   }
 
   /** A promise only when the chunk went to the file and the caller must wait for the disk. */
   addRow(cells: readonly CellValue[]): Promise<void> | undefined {
+    if (this.aborted) throw new Error('results sheet is aborted');
     this.chunk += this.line(cells);
     return this.chunk.length >= CHUNK_CHARS ? this.flush() : undefined;
   }
 
   async close(): Promise<void> {
     await this.flush();
-    this.stream.end();
-    await this.done;
+    await this.sink.end();
   }
 
   async abort(): Promise<void> {
+    this.aborted = true;
     this.chunk = '';
-    this.stream.destroy();
-    await this.done.catch(() => undefined);
+    this.sink.destroy();
   }
 
   private line(cells: readonly CellValue[]): string {
@@ -82,13 +77,9 @@ export class CsvSheet {
     return `${text}\r\n`;
   }
 
-  private async flush(): Promise<void> {
+  private flush(): Promise<void> | undefined {
     const text = this.chunk;
     this.chunk = '';
-    if (text === '' || this.stream.destroyed) return;
-    if (!this.stream.write(text)) {
-      // Wait for the disk to catch up, or for the failure that stopped it.
-      await Promise.race([once(this.stream, 'drain'), this.done]);
-    }
+    return text === '' || this.aborted ? undefined : this.sink.writeText(text);
   }
 }

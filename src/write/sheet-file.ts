@@ -26,8 +26,8 @@ export class SheetFile {
     const file = await TempFile.create(options.path);
     const sheet =
       options.format === 'xlsx'
-        ? new XlsxSheet({ stream: file.stream, sheetName: options.sheetName, layout: options.layout, autoFilter: options.autoFilter })
-        : new CsvSheet(file.stream, delimiterOf(options.path), options.layout.header);
+        ? new XlsxSheet({ sink: file.sink, sheetName: options.sheetName, layout: options.layout, autoFilter: options.autoFilter })
+        : new CsvSheet(file.sink, delimiterOf(options.path), options.layout.header);
     return new SheetFile(file, sheet);
   }
 

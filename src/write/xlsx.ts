@@ -2,8 +2,8 @@
 // memory stays flat on a sheet of a million rows and the deflating runs beside the reading. Column
 // widths are read from the first rows, which wait until then. The workbook around the sheet (styles,
 // the Summary sheet, the parts that tie them together) is written at the end.
-import type { WriteStream } from 'node:fs';
 import type { CellValue, RunSummary } from '../pipeline/types.js';
+import type { FileSink } from './file-sink.js';
 import type { SheetLayout } from './layout.js';
 import { summaryRows } from './summary-sheet.js';
 import { cellXml, displayLength, styleOf } from './xlsx-cells.js';
@@ -16,11 +16,11 @@ export { columnLetter } from './xlsx-text.js';
 
 /** Rows looked at before the column widths are fixed (XLSX puts widths before the first row). */
 const WIDTH_SAMPLE_ROWS = 100;
-/** XML handed to zlib in pieces of about this many characters. */
-const CHUNK_CHARS = 64 * 1024;
+/** XML handed to zlib in pieces of about this many characters: each is deflated on its own. */
+const CHUNK_CHARS = 256 * 1024;
 
 export interface XlsxSheetOptions {
-  readonly stream: WriteStream;
+  readonly sink: FileSink;
   readonly sheetName: string;
   readonly layout: SheetLayout;
   /** Autofilter over the whole range: the results sheet is filtered by status. */
@@ -49,11 +49,11 @@ export class XlsxSheet {
   private readonly statusStyles = new Map<string, number>();
 
   constructor(private readonly options: XlsxSheetOptions) {
-    this.zip = new ZipWriter(options.stream, options.zip64From === undefined ? {} : { zip64From: options.zip64From });
+    this.zip = new ZipWriter(options.sink, options.zip64From === undefined ? {} : { zip64From: options.zip64From });
     this.widest = options.layout.header.length;
   }
 
-  /** A promise only when zlib or the disk is behind: wait for it before the next row. */
+  /** A promise when a chunk of XML went to zlib: wait for it before the next row. */
   addRow(cells: readonly CellValue[]): Promise<void> | undefined {
     if (this.aborted) throw new Error('results sheet is aborted');
     if (cells.length > this.widest) this.widest = cells.length;
@@ -84,15 +84,16 @@ export class XlsxSheet {
     }
     for (const [name, xml] of workbookParts(sheets, this.styles.xml())) await this.zip.add(name, xml);
     await this.zip.finish();
-    this.options.stream.end();
+    await this.options.sink.end();
   }
 
   async abort(): Promise<void> {
-    // The caller destroys the stream and removes the file.
+    // The caller removes the file.
     this.aborted = true;
     this.sample = undefined;
     this.chunk = '';
     this.entry?.destroy();
+    this.options.sink.destroy();
   }
 
   private async startRows(): Promise<void> {

@@ -1,17 +1,17 @@
-import { createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { openZip } from '../../src/read/zip.js';
+import { FileSink } from '../../src/write/file-sink.js';
 import { ZipWriter } from '../../src/write/zip-writer.js';
 import { scratchFolder } from './helpers.js';
 
 async function writeArchive(options: { zip64From?: number } = {}) {
   const path = join(await scratchFolder(), 'parts.zip');
-  const out = createWriteStream(path);
-  const zip = new ZipWriter(out, options);
+  const handle = await open(path, 'wx');
+  const sink = new FileSink(handle);
+  const zip = new ZipWriter(sink, options);
   await zip.add('first.xml', '<a>first</a>');
   const entry = await zip.stream('xl/worksheets/sheet1.xml');
   let streamed = '';
@@ -24,8 +24,8 @@ async function writeArchive(options: { zip64From?: number } = {}) {
   await entry.end();
   await zip.add('名前.xml', Buffer.from('<b/>'));
   await zip.finish();
-  out.end();
-  await finished(out);
+  await sink.end();
+  await handle.close();
   return { path, streamed };
 }
 
@@ -57,11 +57,11 @@ describe('ZipWriter', () => {
   });
 
   it('refuses a second entry while one is streamed', async () => {
-    const out = createWriteStream(join(await scratchFolder(), 'x.zip'));
-    const zip = new ZipWriter(out);
+    const handle = await open(join(await scratchFolder(), 'x.zip'), 'wx');
+    const zip = new ZipWriter(new FileSink(handle));
     const entry = await zip.stream('a.xml');
     await expect(zip.add('b.xml', 'b')).rejects.toThrow(/still being streamed/);
     entry.destroy();
-    out.destroy();
+    await handle.close();
   });
 });
