@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { parse, type Options } from 'csv-parse';
 import { RunError } from '../errors.js';
 import type { SourceRow } from '../pipeline/types.js';
@@ -20,6 +20,8 @@ export type Delimiter = ',' | ';' | '\t';
 const MAX_RECORD_BYTES = 1024 * 1024;
 const SAMPLE_BYTES = 64 * 1024;
 const BATCH_CHARS = 16 * 1024;
+/** Not more: the text of a chunk lives until its rows are read, and a longer-lived one outlives garbage collections. */
+const READ_BYTES = 64 * 1024;
 
 export interface OpenedCsv {
   readonly delimiter: Delimiter;
@@ -104,10 +106,9 @@ function parseOptions(delimiter: Delimiter): Options {
 }
 
 async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter: Delimiter): Batches<SourceRow> {
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   const records = new CsvRecords(delimiter, MAX_RECORD_BYTES);
   try {
-    for await (const text of decodedText(file, encoding)) {
+    for await (const text of decodedText(path, encoding)) {
       // A few hundred rows at a time: the rows of a batch live until the last of them is validated
       // and written, and a smaller batch keeps them out of the old generation of the heap.
       for (let at = 0; at < text.length; at += BATCH_CHARS) {
@@ -119,8 +120,6 @@ async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter:
     if (rows.length > 0) yield rows;
   } catch (error) {
     throw await csvError(error, path, parseOptions(delimiter), encoding === 'utf-8' ? undefined : encoding);
-  } finally {
-    file.destroy();
   }
 }
 
@@ -142,22 +141,37 @@ function sourceRows(records: string[][], last: number): SourceRow[] {
 }
 
 /**
- * The file as text. UTF-8 loses its byte-order mark in the decoder; the other encodings lose theirs
- * there too, and csv-parse, which read them re-encoded as UTF-8, skipped one more at the start.
+ * The file as text, in chunks. UTF-8 loses its byte-order mark in the decoder; the other encodings
+ * lose theirs there too, and csv-parse, which read them re-encoded as UTF-8, skipped one more at the
+ * start. The file is read into two buffers of its own, the next chunk while this one is split: a
+ * stream would take a new buffer for every chunk, held until the garbage collector gets to them.
  */
-async function* decodedText(file: Readable, encoding: TextEncodingName): AsyncGenerator<string> {
+async function* decodedText(path: string, encoding: TextEncodingName): AsyncGenerator<string> {
   const decoder = new TextDecoder(encoding);
+  const handle = await open(path, 'r');
+  const buffers = [Buffer.allocUnsafeSlow(READ_BYTES), Buffer.allocUnsafeSlow(READ_BYTES)];
+  let next = 0;
+  let reading = handle.read(buffers[0] as Buffer, 0, READ_BYTES, null);
   let first = encoding !== 'utf-8';
-  for await (const chunk of file) {
-    let text = decoder.decode(chunk as Buffer, { stream: true });
-    if (first && text !== '') {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    for (;;) {
+      const { bytesRead, buffer } = await reading;
+      if (bytesRead === 0) break;
+      next = 1 - next;
+      reading = handle.read(buffers[next] as Buffer, 0, READ_BYTES, null);
+      let text = decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
+      if (first && text !== '') {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      yield text;
     }
-    yield text;
+    const rest = decoder.decode();
+    yield first && rest.charCodeAt(0) === 0xfeff ? rest.slice(1) : rest;
+  } finally {
+    await reading.catch(() => undefined);
+    await handle.close();
   }
-  const rest = decoder.decode();
-  yield first && rest.charCodeAt(0) === 0xfeff ? rest.slice(1) : rest;
 }
 
 function decodeTo8(encoding: TextEncodingName): Transform {

@@ -62,11 +62,11 @@ async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetI
     const decoder = new TextDecoder('utf-8');
     part = await zip.open(sheet.part);
     for await (const chunk of part) {
-      const text = decoder.decode(chunk as Buffer, { stream: true });
+      scanner.start(decoder.decode(chunk as Buffer, { stream: true }));
       // A few hundred rows at a time: the rows of a batch live until the last of them is validated
       // and written, and a smaller batch keeps them out of the old generation of the heap.
-      for (let at = 0; at < text.length; at += BATCH_CHARS) {
-        scanner.push(text.slice(at, at + BATCH_CHARS), false);
+      for (let more = true; more; ) {
+        more = scanner.scan(BATCH_CHARS, false);
         const batch = rows.take();
         if (batch.length > 0) yield batch;
       }

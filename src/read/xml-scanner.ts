@@ -80,6 +80,9 @@ export class XmlScanner {
   /** Names of the open elements as written, and without the prefix, innermost last. */
   private readonly stack: KnownName[] = [];
   private rootClosed = false;
+  /** The chunk being read, and how far. */
+  private text = '';
+  private at = 0;
   private carry = '';
   /** Element names seen so far (a sheet has a handful), matched in place instead of cut out. */
   private readonly names: KnownName[] = [];
@@ -93,40 +96,105 @@ export class XmlScanner {
 
   /** Scans the text of one more chunk; `final` with the last (it may be ''). */
   push(text: string, final: boolean): void {
-    const s = this.carry === '' ? text : this.carry + text;
-    this.carry = '';
+    this.start(text);
+    while (this.scan(Infinity, final)) {
+      // all of it
+    }
+  }
+
+  /** Takes the text of one more chunk, to read with `scan`. */
+  start(text: string): void {
+    this.text = text;
+    this.at = 0;
+  }
+
+  /**
+   * Scans about `chars` more characters of the chunk, to the next markup at or past them; false once
+   * the chunk is done. The scanning works on the chunk as the decoder gave it: a string joined from
+   * pieces or cut out of another is slower to read a character at a time. Only the markup cut by the
+   * end of the chunk before is read from a joined string, as short as will do.
+   */
+  scan(chars: number, final: boolean): boolean {
+    const s = this.text;
+    if (this.carry !== '') this.finishCarry(s, final);
+    if (this.at >= s.length) return false;
+    const stop = this.loop(s, this.at, this.at + chars, final);
+    if (this.carry !== '' || stop >= s.length) {
+      this.at = s.length;
+      return false;
+    }
+    this.at = stop;
+    return true;
+  }
+
+  /** Completes what the chunk before left unfinished with the start of this one. */
+  private finishCarry(s: string, final: boolean): void {
+    // Characters of `s` already joined to the carry.
+    let taken = 0;
+    for (;;) {
+      const carried = this.carry;
+      this.carry = '';
+      const cut = Math.min(s.length, taken + Math.max(1024, carried.length));
+      const whole = cut === s.length;
+      const stop = this.loop(carried + s.slice(taken, cut), 0, Infinity, final && whole);
+      if (stop >= carried.length) {
+        // The carried piece is read; the rest is read from the chunk itself.
+        if (whole) this.at = s.length;
+        else {
+          this.carry = '';
+          this.at = taken + stop - carried.length;
+        }
+        return;
+      }
+      // Still unfinished: the scanner carried it again, with the characters joined to it.
+      taken = cut;
+      if (whole) {
+        this.at = s.length;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Scans `s` from `from` until the first boundary at or past `limit`; returns where it stopped. At
+   * the end of `s`, what is unfinished (markup, an entity, a carriage return) becomes the carry.
+   */
+  private loop(s: string, from: number, limit: number, final: boolean): number {
     const n = s.length;
-    let i = 0;
+    let i = from;
     while (i < n) {
+      if (i >= limit) return i;
       const lt = s.indexOf('<', i);
       const end = lt < 0 ? n : lt;
       if (end > i) {
         const kept = this.textUpTo(s, i, end, final || lt >= 0);
         if (kept < end) {
           this.carry = s.slice(kept);
-          return;
+          return kept;
         }
       }
-      if (lt < 0) return;
+      if (lt < 0) return n;
       const next = this.markup(s, lt, final);
       if (next < 0) {
         // A document cut off inside a tag ends there, as it did for exceljs's parser.
-        if (final) return;
+        if (final) return n;
         if (n - lt > MAX_ELEMENT_CHARS) throw new XmlSyntaxError(`an element of the sheet is longer than ${MAX_ELEMENT_CHARS} characters`);
         this.carry = s.slice(lt);
-        return;
+        return lt;
       }
       i = next;
     }
+    return i;
   }
 
   /** An attribute of the start tag being opened (for `open`), decoded; undefined when it has none. */
   attribute(name: string): string | undefined {
     const s = this.source;
     const offsets = this.attrOffsets;
-    for (let k = 0; k < this.attrCount; k++) {
+    next: for (let k = 0; k < this.attrCount; k++) {
       const start = offsets[4 * k] as number;
-      if ((offsets[4 * k + 1] as number) - start !== name.length || !s.startsWith(name, start)) continue;
+      if ((offsets[4 * k + 1] as number) - start !== name.length) continue;
+      for (let j = 0; j < name.length; j++) if (s.charCodeAt(start + j) !== name.charCodeAt(j)) continue next;
       const value = s.slice(offsets[4 * k + 2], offsets[4 * k + 3]);
       return this.attrPlain[k] ? value : decodeValue(value);
     }
@@ -214,9 +282,16 @@ export class XmlScanner {
   private startTag(s: string, lt: number): number {
     const n = s.length;
     let i = lt + 1;
-    while (i < n && !endsName(s.charCodeAt(i))) i++;
+    let valid = true;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 128 ? NAME_CHAR[c] === 0 : c < 0xb7) {
+        if (isSpace(c) || c === GT || c === SLASH) break;
+        valid = false;
+      }
+    }
     if (i >= n) return -1;
-    const known = this.nameAt(s, lt + 1, i);
+    const known = this.nameAt(s, lt + 1, i, valid);
     this.source = s;
     this.attrCount = 0;
     for (;;) {
@@ -261,10 +336,20 @@ export class XmlScanner {
   private attributeAt(s: string, start: number): number {
     const n = s.length;
     let i = start;
-    while (i < n && !endsAttributeName(s.charCodeAt(i))) i++;
+    let valid = true;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 128 ? NAME_CHAR[c] === 0 : c < 0xb7) {
+        if (isSpace(c) || c === EQUALS || c === GT || c === SLASH) break;
+        valid = false;
+      }
+    }
     if (i >= n) return -1;
     const nameEnd = i;
-    if (!isName(s, start, nameEnd)) throw new XmlSyntaxError('disallowed character in attribute name');
+    const first = s.charCodeAt(start);
+    if (!valid || nameEnd === start || (first >= 0x30 && first <= 0x39) || first === 0x2d || first === 0x2e) {
+      throw new XmlSyntaxError('disallowed character in attribute name');
+    }
     while (i < n && isSpace(s.charCodeAt(i))) i++;
     if (i >= n) return -1;
     if (s.charCodeAt(i) !== EQUALS) throw new XmlSyntaxError('attribute without value');
@@ -303,12 +388,17 @@ export class XmlScanner {
   }
 
   /** The element name at [start, end), checked once and then matched in place. */
-  private nameAt(s: string, start: number, end: number): KnownName {
+  private nameAt(s: string, start: number, end: number, valid: boolean): KnownName {
     const length = end - start;
-    for (const known of this.names) {
-      if (known.full.length === length && s.startsWith(known.full, start)) return this.rooted(known);
+    const names = this.names;
+    next: for (let k = 0; k < names.length; k++) {
+      const known = names[k] as KnownName;
+      const full = known.full;
+      if (full.length !== length) continue;
+      for (let j = 0; j < length; j++) if (s.charCodeAt(start + j) !== full.charCodeAt(j)) continue next;
+      return this.rooted(known);
     }
-    if (!isName(s, start, end)) throw new XmlSyntaxError('disallowed character in tag name');
+    if (!valid || !isName(s, start, end)) throw new XmlSyntaxError('disallowed character in tag name');
     const full = s.slice(start, end);
     if (this.prefix === undefined && this.stack.length === 0) this.prefix = full.includes(':') ? full.slice(0, full.indexOf(':')) : '';
     const known = { full, local: this.localName(full) };
@@ -341,10 +431,6 @@ function isSpace(c: number): boolean {
 
 function endsName(c: number): boolean {
   return isSpace(c) || c === GT || c === SLASH;
-}
-
-function endsAttributeName(c: number): boolean {
-  return isSpace(c) || c === EQUALS || c === GT || c === SLASH;
 }
 
 /** An XML name, loosely: letters, digits, `_ : . -` and anything beyond ASCII, not starting with a digit, dot or hyphen. */

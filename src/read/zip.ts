@@ -89,10 +89,11 @@ export async function openZip(path: string, size: number): Promise<ZipArchive> {
     if (entry.compressedSize === 0) return Readable.from([]);
     const raw = createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 64 * 1024 });
     if (entry.method === 0) return raw;
-    // Chunks of 256 KB, not zlib's 16 KB: zlib hands each chunk back through the event loop before it
-    // goes on, and a reader busy with rows turns it seldom. A megabyte inflated ahead lets zlib go on
-    // while the reader scans what it has.
-    const options: ZlibOptions & { readableHighWaterMark: number } = { chunkSize: 256 * 1024, readableHighWaterMark: 1024 * 1024 };
+    // Chunks of 64 KB, not zlib's 16 KB: zlib hands each chunk back through the event loop before it
+    // goes on, and a reader busy with rows turns it seldom. Not larger: the text of a chunk lives until
+    // its rows are read, and a longer-lived one outlives garbage collections. A megabyte inflated ahead
+    // lets zlib go on while the reader scans what it has.
+    const options: ZlibOptions & { readableHighWaterMark: number } = { chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 };
     const inflate = createInflateRaw(options);
     // pipeline destroys both sides on error or early destroy; the reader sees the error on `inflate`.
     pipeline(raw, inflate, () => {});

@@ -37,6 +37,8 @@ export function parseDate(cell: CellValue, context: DateContext): DateReading | 
   if (typeof cell === 'boolean') return { ok: false, reason: `"${cell ? 'TRUE' : 'FALSE'}" is not a date` };
   if (typeof cell === 'object') {
     if (cell.kind === 'error') return { ok: false, reason: `the cell shows the error ${cell.text}` };
+    const plain = plainIso(cell.iso);
+    if (plain !== undefined) return plain;
     const [y, m, d] = cell.iso.split('-').map(Number);
     return checked(y ?? NaN, m ?? NaN, d ?? NaN, cell.iso);
   }
