@@ -28,12 +28,8 @@ export function csvText(cell: CellValue): string {
   return neutralise(cell.text);
 }
 
-/** Text written to the file in chunks of about this many characters: one write per row costs more than the row. */
-const CHUNK_CHARS = 64 * 1024;
-
 export class CsvSheet {
   private readonly needsQuotes: RegExp;
-  private chunk: string;
   private aborted = false;
 
   constructor(
@@ -44,24 +40,22 @@ export class CsvSheet {
     // RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
     // break its row in Excel) is quoted, quotes doubled.
     this.needsQuotes = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
-    this.chunk = '\ufeff' + this.line(header);
+    void sink.writeText('\ufeff' + this.line(header));
   }
 
-  /** A promise only when the chunk went to the file and the caller must wait for the disk. */
+  /** A promise only when the file's buffers are all in use and the caller must wait for the disk. */
   addRow(cells: readonly CellValue[]): Promise<void> | undefined {
     if (this.aborted) throw new Error('results sheet is aborted');
-    this.chunk += this.line(cells);
-    return this.chunk.length >= CHUNK_CHARS ? this.flush() : undefined;
+    // Written at once: a row kept in a long string until later would outlive a garbage collection.
+    return this.sink.writeText(this.line(cells));
   }
 
   async close(): Promise<void> {
-    await this.flush();
     await this.sink.end();
   }
 
   async abort(): Promise<void> {
     this.aborted = true;
-    this.chunk = '';
     this.sink.destroy();
   }
 
@@ -75,11 +69,5 @@ export class CsvSheet {
       text += this.needsQuotes.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
     }
     return `${text}\r\n`;
-  }
-
-  private flush(): Promise<void> | undefined {
-    const text = this.chunk;
-    this.chunk = '';
-    return text === '' || this.aborted ? undefined : this.sink.writeText(text);
   }
 }

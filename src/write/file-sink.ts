@@ -1,26 +1,42 @@
-// Bytes to a file through two buffers of its own: one fills while the other is written, so the
-// writer rarely waits for the disk, and no buffer is allocated per write. A stream would take a new
+// Bytes to a file through a few buffers of its own: one fills while the others are written, so the
+// writer seldom waits for the disk, and no buffer is allocated per write. A stream would take a new
 // buffer for every string written to it, a hundred megabytes of them for a million-row results file,
 // held until the garbage collector gets to them: that is resident memory growing with the file.
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 const BUFFER_BYTES = 256 * 1024;
+/**
+ * Buffers at most. The file system's answers come back only when the writer, busy with rows, lets the
+ * event loop turn: several writes may be done and not yet known to be, and each write goes to its own
+ * place in the file, so that none waits for a turn to begin after the one before.
+ */
+const MAX_BUFFERS = 8;
+const FLUSHES_PER_TURN = 1;
 
 export class FileSink {
-  private readonly buffers = [Buffer.allocUnsafe(BUFFER_BYTES), Buffer.allocUnsafe(BUFFER_BYTES)];
-  private current = 0;
+  private current: Buffer = Buffer.allocUnsafeSlow(BUFFER_BYTES);
   private used = 0;
-  /** The write of the other buffer, while it is under way. */
-  private writing: Promise<void> | undefined;
+  private allocated = 1;
+  private flushes = 0;
+  private readonly free: Buffer[] = [];
+  /** Writes under way, each to its own place in the file, so they need not wait for one another. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Where the next write goes. */
+  private position = 0;
   private failure: unknown;
   private closed = false;
 
   constructor(private readonly handle: FileHandle) {}
 
-  /** Text as UTF-8; a promise when a buffer went to the file: wait for it before writing more. */
+  /** Text as UTF-8; a promise only when every buffer is in use: wait for it before writing more. */
   writeText(text: string): Promise<void> | undefined {
     this.check();
+    // A character is at most three bytes: most text fits without being measured first.
+    if (text.length * 3 <= BUFFER_BYTES - this.used) {
+      this.used += this.current.write(text, this.used, 'utf8');
+      return undefined;
+    }
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > BUFFER_BYTES) return this.after(this.flush(), () => this.handOver(Buffer.from(text, 'utf8')));
     if (this.used + bytes > BUFFER_BYTES) return this.after(this.flush(), () => this.encode(text, bytes));
@@ -28,7 +44,7 @@ export class FileSink {
     return undefined;
   }
 
-  /** Bytes, copied in; a promise when a buffer went to the file. */
+  /** Bytes, copied in; a promise only when every buffer is in use. */
   write(bytes: Uint8Array): Promise<void> | undefined {
     this.check();
     if (bytes.length > BUFFER_BYTES) return this.after(this.flush(), () => this.handOver(Buffer.from(bytes)));
@@ -40,7 +56,7 @@ export class FileSink {
   /** Everything written so far on disk (not yet made durable: that is the caller's fsync). */
   async end(): Promise<void> {
     await this.flush();
-    await this.writing;
+    await Promise.all(this.inFlight);
     this.check();
   }
 
@@ -51,59 +67,70 @@ export class FileSink {
   }
 
   private encode(text: string, bytes: number): void {
-    this.buffers[this.current]?.write(text, this.used, bytes, 'utf8');
+    this.current.write(text, this.used, bytes, 'utf8');
     this.used += bytes;
   }
 
   private copy(bytes: Uint8Array): void {
-    this.buffers[this.current]?.set(bytes, this.used);
+    this.current.set(bytes, this.used);
     this.used += bytes.length;
   }
 
-  /** Starts writing the current buffer, once the one before is written; switches to the other. */
+  /** Starts writing the current buffer and takes a free one; a promise when none is free yet. */
   private flush(): Promise<void> | undefined {
     this.check();
-    if (this.used === 0) return this.writing;
-    const buffer = this.buffers[this.current] as Buffer;
-    const length = this.used;
-    this.current = 1 - this.current;
+    if (this.used === 0) return undefined;
+    const buffer = this.current;
+    this.enqueue(buffer, this.used, true);
     this.used = 0;
-    const before = this.writing;
-    const write: Promise<void> = (before ?? Promise.resolve()).then(() => this.writeAll(buffer, length));
-    this.writing = write;
-    write.then(
-      () => {
-        if (this.writing === write) this.writing = undefined;
-      },
-      (error: unknown) => {
-        this.failure ??= error;
-      },
-    );
-    // The buffer now current is free only once the write before has finished with it. Otherwise a
-    // turn of the event loop, where the file system's answers come back to a writer busy with rows.
-    return before ?? nextTurn();
+    const next = this.free.pop() ?? (this.allocated < MAX_BUFFERS ? this.allocate() : undefined);
+    if (next) {
+      this.current = next;
+      // A turn of the event loop now and then: a writer busy with rows would otherwise hold off the
+      // file system's answers, and the garbage collector's own tasks, which run between turns.
+      return ++this.flushes % FLUSHES_PER_TURN === 0 ? nextTurn() : undefined;
+    }
+    // Every buffer is being written: the first to be done comes free.
+    return Promise.race(this.inFlight).then(() => {
+      this.current = this.free.pop() as Buffer;
+    });
+  }
+
+  private allocate(): Buffer {
+    this.allocated++;
+    return Buffer.allocUnsafeSlow(BUFFER_BYTES);
   }
 
   /** A piece larger than a buffer, written on its own after what is before it. */
   private handOver(bytes: Buffer): Promise<void> {
-    const write = (this.writing ?? Promise.resolve()).then(() => this.writeAll(bytes, bytes.length));
-    this.writing = write;
-    write.then(
-      () => {
-        if (this.writing === write) this.writing = undefined;
-      },
-      (error: unknown) => {
-        this.failure ??= error;
-      },
-    );
-    return write;
+    return this.enqueue(bytes, bytes.length, false);
   }
 
-  private async writeAll(buffer: Buffer, length: number): Promise<void> {
+  private enqueue(buffer: Buffer, length: number, reuse: boolean): Promise<void> {
+    const position = this.position;
+    this.position += length;
+    const done: Promise<void> = this.writeAll(buffer, length, position).then(
+      () => {
+        this.inFlight.delete(done);
+        if (reuse) this.free.push(buffer);
+      },
+      (error: unknown) => {
+        this.inFlight.delete(done);
+        this.failure ??= error;
+        throw error;
+      },
+    );
+    // Seen by end() and by the writes that wait; without a handler here it would also be unhandled.
+    done.catch(() => undefined);
+    this.inFlight.add(done);
+    return done;
+  }
+
+  private async writeAll(buffer: Buffer, length: number, position: number): Promise<void> {
     let done = 0;
     while (done < length) {
       if (this.closed) throw new Error('the file was closed');
-      const { bytesWritten } = await this.handle.write(buffer, done, length - done);
+      const { bytesWritten } = await this.handle.write(buffer, done, length - done, position + done);
       done += bytesWritten;
     }
   }

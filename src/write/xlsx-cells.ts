@@ -18,10 +18,30 @@ const DATE_TIME = Object.freeze({ numFmt: DATE_TIME_FORMAT });
 /** The look a value gives its cell by itself: a date format, or text format for formula-looking text. */
 export function valueLook(value: CellValue): CellLook | undefined {
   if (typeof value === 'string') return startsLikeFormula(value) ? TEXT : undefined;
-  if (value !== null && typeof value === 'object' && value.kind === 'date' && dateCellToDate(value)) {
+  if (value !== null && typeof value === 'object' && value.kind === 'date' && dateSerial(value) !== undefined) {
     return value.time ? DATE_TIME : DATE;
   }
   return undefined;
+}
+
+/** A sheet's dates are a few hundred days a million times over: each is worked out once. */
+const serials = new Map<string, number | null>();
+const MAX_CACHED_SERIALS = 4096;
+
+/**
+ * The serial number Excel stores for a date, from the UTC milliseconds of dateCellToDate: no time
+ * zone in between. Undefined for a date Excel cannot hold.
+ */
+function dateSerial(cell: DateCell): number | undefined {
+  const key = cell.time ? `${cell.iso} ${cell.time}` : cell.iso;
+  let serial = serials.get(key);
+  if (serial === undefined) {
+    const date = dateCellToDate(cell);
+    serial = date ? 25569 + date.getTime() / MS_PER_DAY : null;
+    if (serials.size >= MAX_CACHED_SERIALS) serials.clear();
+    serials.set(key, serial);
+  }
+  return serial ?? undefined;
 }
 
 /**
@@ -48,11 +68,10 @@ function textCell(open: string, text: string): string {
   return `${open} t="str"><v>${escapeXml(text)}</v></c>`;
 }
 
-/** A date as its serial number, from the UTC milliseconds of dateCellToDate: no time zone in between. */
 function dateCell(open: string, cell: DateCell): string {
-  const date = dateCellToDate(cell);
-  if (!date) return textCell(open, dateCellText(cell));
-  return `${open}><v>${25569 + date.getTime() / MS_PER_DAY}</v></c>`;
+  const serial = dateSerial(cell);
+  if (serial === undefined) return textCell(open, dateCellText(cell));
+  return `${open}><v>${serial}</v></c>`;
 }
 
 /** The index of the look a value gives its cell, with more on top (bold, a fill) when asked. */

@@ -16,8 +16,6 @@ export { columnLetter } from './xlsx-text.js';
 
 /** Rows looked at before the column widths are fixed (XLSX puts widths before the first row). */
 const WIDTH_SAMPLE_ROWS = 100;
-/** XML handed to zlib in pieces of about this many characters: each is deflated on its own. */
-const CHUNK_CHARS = 256 * 1024;
 
 export interface XlsxSheetOptions {
   readonly sink: FileSink;
@@ -41,7 +39,6 @@ export class XlsxSheet {
   private readonly styles = new StyleSheet();
   private entry: ZipEntryStream | undefined;
   private sample: CellValue[][] | undefined = [];
-  private chunk = '';
   private rowNumber = 1;
   private widest: number;
   private aborted = false;
@@ -53,7 +50,7 @@ export class XlsxSheet {
     this.widest = options.layout.header.length;
   }
 
-  /** A promise when a chunk of XML went to zlib: wait for it before the next row. */
+  /** A promise when the zip writer is behind: wait for it before the next row. */
   addRow(cells: readonly CellValue[]): Promise<void> | undefined {
     if (this.aborted) throw new Error('results sheet is aborted');
     if (cells.length > this.widest) this.widest = cells.length;
@@ -61,8 +58,8 @@ export class XlsxSheet {
       this.sample.push([...cells]);
       return this.sample.length >= WIDTH_SAMPLE_ROWS ? this.startRows() : undefined;
     }
-    this.chunk += this.rowXml(cells);
-    return this.chunk.length >= CHUNK_CHARS ? this.flush() : undefined;
+    // Written at once: a row kept in a long string until later would outlive a garbage collection.
+    return this.write(this.rowXml(cells));
   }
 
   /** Completes the file; with a summary, adds the `Summary` sheet after the rows. */
@@ -73,8 +70,7 @@ export class XlsxSheet {
     let tail = '</sheetData>';
     if (this.options.autoFilter) tail += `<autoFilter ref="A1:${lastColumn}${lastRow}"/>`;
     tail += `${MARGINS}<pageSetup orientation="landscape" horizontalDpi="4294967295" verticalDpi="4294967295" scale="100" fitToWidth="1" fitToHeight="1"/></worksheet>`;
-    this.chunk += tail;
-    await this.flush();
+    await this.write(tail);
     await this.entry?.end();
     this.entry = undefined;
     const sheets: SheetPart[] = [{ name: this.options.sheetName, filterRange: this.options.autoFilter ? `$A$1:$${lastColumn}$${lastRow}` : undefined }];
@@ -91,7 +87,6 @@ export class XlsxSheet {
     // The caller removes the file.
     this.aborted = true;
     this.sample = undefined;
-    this.chunk = '';
     this.entry?.destroy();
     this.options.sink.destroy();
   }
@@ -107,9 +102,8 @@ export class XlsxSheet {
       const look: CellLook = index >= layout.addedFrom ? { bold: true, fill: ADDED_HEADER_FILL } : { bold: true };
       xml += cellXml(index + 1, 1, value, styleOf(this.styles, value, look));
     });
-    this.chunk = `${xml}</row>`;
-    for (const cells of sample) this.chunk += this.rowXml(cells);
-    await this.flush();
+    await this.write(`${xml}</row>`);
+    for (const cells of sample) await this.write(this.rowXml(cells));
   }
 
   private rowXml(cells: readonly CellValue[]): string {
@@ -136,11 +130,9 @@ export class XlsxSheet {
     return style;
   }
 
-  private flush(): Promise<void> | undefined {
-    const text = this.chunk;
-    this.chunk = '';
-    if (text === '' || this.aborted || !this.entry) return undefined;
-    return this.entry.write(text);
+  private write(xml: string): Promise<void> | undefined {
+    if (this.aborted || !this.entry) return undefined;
+    return this.entry.write(xml);
   }
 
   private summaryXml(summary: RunSummary): string {
