@@ -3,35 +3,7 @@
 // does not fit is reported, never guessed at.
 import { z } from 'zod';
 import type { Client, ClientPackage, Package } from './api-types.js';
-
-/**
- * A decimal as the one canonical string the tool uses for money: no exponent, no leading zeros, no
- * trailing fractional zeros (`"223.50"` → `"223.5"`, `"100.00"` → `"100"`, `223.5` → `"223.5"`).
- * Undefined for anything that is not a plain decimal number.
- */
-export function canonicalDecimal(value: string | number): string | undefined {
-  const written = typeof value === 'number' ? plainNumber(value) : value.trim();
-  const match = written === undefined ? null : /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(written);
-  if (!match || (!match[2] && !match[3])) return undefined;
-  const whole = (match[2] ?? '').replace(/^0+(?=\d)/, '') || '0';
-  const fraction = (match[3] ?? '').replace(/0+$/, '');
-  const digits = fraction ? `${whole}.${fraction}` : whole;
-  return match[1] === '-' && /[1-9]/.test(digits) ? `-${digits}` : digits;
-}
-
-/** A JSON number's shortest decimal form, without the exponent `String()` uses for very large or small numbers. */
-function plainNumber(n: number): string | undefined {
-  if (!Number.isFinite(n)) return undefined;
-  const [mantissa = '', exponent] = String(n).split('e');
-  if (exponent === undefined) return mantissa;
-  const sign = mantissa.startsWith('-') ? '-' : '';
-  const [whole = '', fraction = ''] = mantissa.replace('-', '').split('.');
-  const digits = whole + fraction;
-  const point = whole.length + Number(exponent);
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
+import { canonicalDecimal } from '../validate/money.js';
 
 const id = z.union([z.string().trim().min(1), z.number().int().nonnegative()]).transform(String);
 

@@ -32,7 +32,7 @@ export function parsePrice(v: CellValue): PriceReading {
 function priceFromNumber(n: number): PriceReading {
   if (!Number.isFinite(n)) return { ok: false, reason: `"${n}" is not a number` };
   if (n < 0) return { ok: false, reason: `"${n}" is negative: a price cannot be below zero` };
-  const value = canonicalDecimal(expandExponent(String(n)));
+  const value = roundedPrice(plainNumber(n) ?? '');
   if (value === undefined) return { ok: false, reason: `"${n}" is too large for a price` };
   return { ok: true, value };
 }
@@ -78,7 +78,7 @@ function priceFromFreeText(trimmed: string): PriceReading {
   }
   const digits = normaliseNumber(body.slice(start, end));
   if (digits === undefined) return notNumber;
-  const value = canonicalDecimal(digits);
+  const value = roundedPrice(digits);
   if (value === undefined) return { ok: false, reason: `${shown} is too large for a price` };
   if (negative && value !== '0') return { ok: false, reason: `${shown} is negative: a price cannot be below zero` };
   return currency === undefined ? { ok: true, value } : { ok: true, value, currency };
@@ -199,18 +199,8 @@ function trimZeros(plain: string): string {
   return plain.slice(start, end);
 }
 
-function expandExponent(s: string): string {
-  const m = /^(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
-  if (!m) return s;
-  const digits = (m[1] ?? '') + (m[2] ?? '');
-  const point = (m[1] ?? '').length + Number(m[3]);
-  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
-  return `${digits.slice(0, point)}.${digits.slice(point)}`;
-}
-
 /** `0012.3400` → `12.34`, rounded to MAX_DECIMALS; undefined when too large to be a price. */
-function canonicalDecimal(plain: string): string | undefined {
+function roundedPrice(plain: string): string | undefined {
   const point = plain.indexOf('.');
   let text: string;
   if (point < 0 || plain.length - point - 1 <= MAX_DECIMALS) {
@@ -224,6 +214,36 @@ function canonicalDecimal(plain: string): string | undefined {
   }
   const intLength = text.indexOf('.') < 0 ? text.length : text.indexOf('.');
   return intLength > MAX_INTEGER_DIGITS ? undefined : text;
+}
+
+/**
+ * A decimal as the one canonical string the tool uses for money: no exponent, no leading zeros, no
+ * trailing fractional zeros (`"223.50"` → `"223.5"`, `"100.00"` → `"100"`, `223.5` → `"223.5"`), kept
+ * exact: nothing rounded, no limit on digits. Undefined for anything that is not a plain decimal number.
+ * How the platform's answers are read; a price in a sheet is read by parsePrice.
+ */
+export function canonicalDecimal(value: string | number): string | undefined {
+  const written = typeof value === 'number' ? plainNumber(value) : value.trim();
+  const match = written === undefined ? null : /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(written);
+  if (!match || (!match[2] && !match[3])) return undefined;
+  const whole = (match[2] ?? '').replace(/^0+(?=\d)/, '') || '0';
+  const fraction = (match[3] ?? '').replace(/0+$/, '');
+  const digits = fraction ? `${whole}.${fraction}` : whole;
+  return match[1] === '-' && /[1-9]/.test(digits) ? `-${digits}` : digits;
+}
+
+/** A number's shortest decimal form, without the exponent `String()` uses for very large or small numbers. */
+function plainNumber(n: number): string | undefined {
+  if (!Number.isFinite(n)) return undefined;
+  const [mantissa = '', exponent] = String(n).split('e');
+  if (exponent === undefined) return mantissa;
+  const sign = mantissa.startsWith('-') ? '-' : '';
+  const [whole = '', fraction = ''] = mantissa.replace('-', '').split('.');
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponent);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 function toUnits(value: string, scale: number): bigint {

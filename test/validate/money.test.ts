@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { mulberry32 } from '../../src/sandbox/faults.js';
-import { addMoney, formatMoney, parsePrice } from '../../src/validate/money.js';
+import { addMoney, canonicalDecimal, formatMoney, parsePrice } from '../../src/validate/money.js';
 
 describe('parsePrice reads what people type', () => {
   test.each([
@@ -125,5 +125,33 @@ describe('addMoney and formatMoney', () => {
     expect(formatMoney('0')).toBe('0.00');
     expect(formatMoney('1234567.8912', 'EUR')).toBe('1,234,567.8912 EUR');
     expect(formatMoney('12')).toBe('12.00');
+  });
+});
+
+describe('canonicalDecimal reads the platform\'s amounts exactly', () => {
+  test.each([
+    ['223.50', '223.5'],
+    ['100.00', '100'],
+    [' 007.10 ', '7.1'],
+    ['-0.00', '0'],
+    ['-12.5', '-12.5'],
+    ['+3', '3'],
+    ['.5', '0.5'],
+    ['12345678901234567890.123456789', '12345678901234567890.123456789'],
+    [223.5, '223.5'],
+    [1e21, '1000000000000000000000'],
+    [1.5e-7, '0.00000015'],
+    [-2.5e-7, '-0.00000025'],
+  ] as const)('%j → %s', (value, expected) => {
+    expect(canonicalDecimal(value)).toBe(expected);
+  });
+
+  test.each(['', '.', '1e5', '12,5', 'abc', '1.2.3'])('%j is not a decimal', (value) => {
+    expect(canonicalDecimal(value)).toBeUndefined();
+  });
+
+  test('a number that is not finite is not a decimal', () => {
+    expect(canonicalDecimal(Number.NaN)).toBeUndefined();
+    expect(canonicalDecimal(Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 });
