@@ -309,8 +309,11 @@ function fromSmallUnits(units: number, scale: number): string {
 /** `1200.5` → `1,200.50 USD`: grouped, at least two decimals, the currency after. */
 export function formatMoney(v: string, currency?: string): string {
   const negative = v.startsWith('-');
-  const [whole = '0', fraction = ''] = (negative ? v.slice(1) : v).split('.');
+  const digits = negative ? v.slice(1) : v;
+  const point = digits.indexOf('.');
+  const whole = point < 0 ? digits : digits.slice(0, point);
+  const fraction = point < 0 ? '' : digits.slice(point + 1);
   const grouped = whole.length > 3 ? whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : whole;
-  const text = `${negative ? '-' : ''}${grouped}.${fraction.padEnd(2, '0')}`;
+  const text = `${negative ? '-' : ''}${grouped}.${fraction.length >= 2 ? fraction : fraction.padEnd(2, '0')}`;
   return currency ? `${text} ${currency}` : text;
 }

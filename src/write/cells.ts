@@ -10,9 +10,9 @@ const FIRST_SAFE_SERIAL_DATE = Date.UTC(1900, 2, 1);
 export function startsLikeFormula(text: string): boolean {
   const c = text.charCodeAt(0);
   // = + - @ tab, carriage return; and the full-width forms, which Apple Numbers folds to their ASCII
-  // twins (csv-stringify's own list).
-  if (c < 0xff00) return c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d;
-  return c === 0xff1d || c === 0xff0b || c === 0xff0d || c === 0xff20;
+  // twins (csv-stringify's own list). Letters, the usual first character, are past all but those.
+  if (c > 0x40) return c >= 0xff0b && (c === 0xff1d || c === 0xff0b || c === 0xff0d || c === 0xff20);
+  return c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d;
 }
 
 /** `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` when the cell also held a time of day. */

@@ -28,8 +28,15 @@ export function csvText(cell: CellValue): string {
   return neutralise(cell.text);
 }
 
+/**
+ * Rows go to the file's buffers in pieces of about this many characters: one write a row costs more
+ * than the row, and a longer piece would outlive a garbage collection.
+ */
+const PIECE_CHARS = 8 * 1024;
+
 export class CsvSheet {
   private readonly needsQuotes: RegExp;
+  private piece = '';
   private aborted = false;
 
   constructor(
@@ -46,16 +53,22 @@ export class CsvSheet {
   /** A promise only when the file's buffers are all in use and the caller must wait for the disk. */
   addRow(cells: readonly CellValue[]): Promise<void> | undefined {
     if (this.aborted) throw new Error('results sheet is aborted');
-    // Written at once: a row kept in a long string until later would outlive a garbage collection.
-    return this.sink.writeText(this.line(cells));
+    this.piece += this.line(cells);
+    if (this.piece.length < PIECE_CHARS) return undefined;
+    const piece = this.piece;
+    this.piece = '';
+    return this.sink.writeText(piece);
   }
 
   async close(): Promise<void> {
+    if (this.piece !== '') await this.sink.writeText(this.piece);
+    this.piece = '';
     await this.sink.end();
   }
 
   async abort(): Promise<void> {
     this.aborted = true;
+    this.piece = '';
     this.sink.destroy();
   }
 

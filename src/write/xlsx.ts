@@ -14,6 +14,11 @@ import { ZipWriter, type ZipEntryStream } from './zip-writer.js';
 
 export { columnLetter } from './xlsx-text.js';
 
+/**
+ * Rows go to the zip writer in pieces of about this many characters: one write a row costs more than
+ * the row, and a longer piece would outlive a garbage collection.
+ */
+const PIECE_CHARS = 8 * 1024;
 /** Rows looked at before the column widths are fixed (XLSX puts widths before the first row). */
 const WIDTH_SAMPLE_ROWS = 100;
 
@@ -39,6 +44,8 @@ export class XlsxSheet {
   private readonly styles = new StyleSheet();
   private entry: ZipEntryStream | undefined;
   private sample: CellValue[][] | undefined = [];
+  /** Rows of XML not yet handed to the zip writer. */
+  private piece = '';
   private rowNumber = 1;
   private widest: number;
   private aborted = false;
@@ -58,8 +65,11 @@ export class XlsxSheet {
       this.sample.push([...cells]);
       return this.sample.length >= WIDTH_SAMPLE_ROWS ? this.startRows() : undefined;
     }
-    // Written at once: a row kept in a long string until later would outlive a garbage collection.
-    return this.write(this.rowXml(cells));
+    this.piece += this.rowXml(cells);
+    if (this.piece.length < PIECE_CHARS) return undefined;
+    const piece = this.piece;
+    this.piece = '';
+    return this.write(piece);
   }
 
   /** Completes the file; with a summary, adds the `Summary` sheet after the rows. */
@@ -70,7 +80,8 @@ export class XlsxSheet {
     let tail = '</sheetData>';
     if (this.options.autoFilter) tail += `<autoFilter ref="A1:${lastColumn}${lastRow}"/>`;
     tail += `${MARGINS}<pageSetup orientation="landscape" horizontalDpi="4294967295" verticalDpi="4294967295" scale="100" fitToWidth="1" fitToHeight="1"/></worksheet>`;
-    await this.write(tail);
+    await this.write(this.piece + tail);
+    this.piece = '';
     await this.entry?.end();
     this.entry = undefined;
     const sheets: SheetPart[] = [{ name: this.options.sheetName, filterRange: this.options.autoFilter ? `$A$1:$${lastColumn}$${lastRow}` : undefined }];
@@ -87,6 +98,7 @@ export class XlsxSheet {
     // The caller removes the file.
     this.aborted = true;
     this.sample = undefined;
+    this.piece = '';
     this.entry?.destroy();
     this.options.sink.destroy();
   }
