@@ -1,99 +1,15 @@
-// What the XML of an .xlsx means, read off XmlScanner events: the number formats of the cell styles,
-// the shared strings, and the rows of a sheet. Each reads a cell the way this tool always has (it
-// read through exceljs's streaming reader, which is slow for a large sheet): formulas give way to
-// their cached values, inline rich text is one string, cells and rows without a reference are
-// numbered as they come, a date is a number whose format shows a date, worked out from the serial
-// number without a JS Date (calendar.ts).
+// What the XML of an .xlsx means, read off XmlScanner events: the shared strings and the rows of a
+// sheet (the number formats of the cell styles are in xlsx-formats.ts). Each reads a cell the way this
+// tool always has (it read through exceljs's streaming reader, which is slow for a large sheet):
+// formulas give way to their cached values, inline rich text is one string, cells and rows without a
+// reference are numbered as they come, a date is a number whose format shows a date, worked out from
+// the serial number without a JS Date (calendar.ts).
 import type { CellValue, ErrorCell, SourceRow } from '../pipeline/types.js';
-import { classifyNumFmt, excelSerialToDate } from './calendar.js';
+import { excelSerialToDate } from './calendar.js';
 import { isBlankRow, unescapeFormulaText } from './cells.js';
+import type { CellStyles } from './xlsx-formats.js';
 import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
 import { columnLetters, columnNumber } from './xlsx-xml.js';
-
-/** Excel's built-in number formats, by id. */
-const BUILT_IN_FORMATS: Readonly<Record<number, string>> = {
-  1: '0', 2: '0.00', 3: '#,##0', 4: '#,##0.00', 9: '0%', 10: '0.00%', 11: '0.00E+00', 12: '# ?/?', 13: '# ??/??',
-  14: 'mm-dd-yy', 15: 'd-mmm-yy', 16: 'd-mmm', 17: 'mmm-yy', 18: 'h:mm AM/PM', 19: 'h:mm:ss AM/PM', 20: 'h:mm',
-  21: 'h:mm:ss', 22: 'm/d/yy "h":mm', 37: '#,##0 ;(#,##0)', 38: '#,##0 ;[Red](#,##0)', 39: '#,##0.00 ;(#,##0.00)',
-  40: '#,##0.00 ;[Red](#,##0.00)', 45: 'mm:ss', 46: '[h]:mm:ss', 47: 'mmss.0', 48: '##0.0E+0', 49: '@',
-};
-
-/** Elements of styles.xml whose content belongs to them: an `xf` inside `cellStyleXfs` is not a cell style. */
-const STYLE_SECTIONS = new Set(['numFmts', 'fonts', 'fills', 'borders', 'cellStyleXfs', 'cellXfs', 'dxfs', 'numFmt', 'font', 'fill', 'border', 'style', 'cellStyles', 'tableStyles', 'extLst']);
-
-/** How the cells of each style show numbers. */
-export class CellStyles implements XmlHandler {
-  private readonly codes = new Map<number, string>();
-  /** The number format id of each cell style (`cellXfs`), by style index. */
-  private readonly formatIds: number[] = [];
-  private section: string | undefined;
-  private sectionDepth = 0;
-  private depth = 0;
-  private readonly looks: Array<StyleLook | null | undefined> = [];
-  /** Whether a styles part was read: one without cell styles leaves a cell's style index meaning nothing. */
-  private scanned = false;
-
-  open(name: string, scanner: XmlScanner): void {
-    this.scanned = true;
-    this.depth++;
-    if (this.section === undefined) {
-      if (this.depth > 1 && STYLE_SECTIONS.has(name)) {
-        this.section = name;
-        this.sectionDepth = this.depth;
-      }
-    } else if (this.depth === this.sectionDepth + 1) {
-      if (this.section === 'numFmts' && name === 'numFmt') {
-        const code = scanner.attribute('formatCode');
-        // Backslash escapes are dropped, as exceljs did before the format was looked at.
-        if (code !== undefined) this.codes.set(parseInt(scanner.attribute('numFmtId') ?? '', 10), code.replace(/[\\](.)/g, '$1'));
-      } else if (this.section === 'cellXfs' && name === 'xf') {
-        this.formatIds.push(parseInt(scanner.attribute('numFmtId') ?? '', 10));
-      }
-    }
-  }
-
-  text(): void {}
-
-  close(): void {
-    if (this.section !== undefined && this.depth === this.sectionDepth) this.section = undefined;
-    this.depth--;
-  }
-
-  /** How style `index` (1 or more) shows a number; null when there is no such style (its cells keep their look). */
-  look(index: number): StyleLook | null {
-    if (this.scanned && this.formatIds.length === 0) {
-      // exceljs failed on such a file; it is damaged, and its cells' formats cannot be known.
-      throw new XmlSyntaxError('a cell has a style, but the workbook lists no cell styles');
-    }
-    let look = this.looks[index];
-    if (look === undefined) {
-      look = index >= 0 && index < this.formatIds.length ? styleLook(this.numFmt(this.formatIds[index] as number)) : null;
-      this.looks[index] = look;
-    }
-    return look;
-  }
-
-  private numFmt(id: number): string | undefined {
-    if (!id) return undefined;
-    return this.codes.get(id) || BUILT_IN_FORMATS[id];
-  }
-}
-
-export interface StyleLook {
-  readonly numFmt: string | undefined;
-  /** Whether exceljs took the number for a date (and so passed it through a JS Date, to the millisecond). */
-  readonly viaDate: boolean;
-  /** Whether this tool reads the number as a date. */
-  readonly date: boolean;
-}
-
-const NO_FORMAT: StyleLook = { numFmt: undefined, viaDate: false, date: false };
-
-function styleLook(numFmt: string | undefined): StyleLook {
-  if (!numFmt) return NO_FORMAT;
-  const bare = numFmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '');
-  return { numFmt, viaDate: /[ymdhMsb]+/.test(bare), date: classifyNumFmt(numFmt) === 'date' };
-}
 
 /** The shared strings of a workbook as the cells that hold them read. */
 export class SharedStrings implements XmlHandler {

@@ -1,14 +1,12 @@
 // A zip archive written front to back, for the parts of an .xlsx: small parts deflated whole, one
 // large part (a sheet) streamed in pieces deflated on libuv's thread pool while the rows are still
-// being turned into XML. Sizes past 4 GB are recorded the Zip64 way in the
-// central directory (and in the data descriptor of the entry that needed it), as archiver, which
-// exceljs wrote with, records them.
-import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
+// being turned into XML (zip-entry.ts). Sizes past 4 GB are recorded the Zip64 way in the central
+// directory (and in the data descriptor of the entry that needed it), as archiver, which exceljs
+// wrote with, records them.
+import { crc32, deflateRawSync } from 'node:zlib';
+import { ZipEntryStream, type ZipOutput } from './zip-entry.js';
 
-/** Where the archive goes: bytes in order, and a promise when the writer must wait. */
-export interface ZipOutput {
-  write(bytes: Uint8Array): Promise<void> | undefined;
-}
+export type { ZipEntryStream, ZipOutput } from './zip-entry.js';
 
 const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;
@@ -189,131 +187,6 @@ export class ZipWriter {
     this.offset += bytes.length;
     await this.out.write(bytes);
   }
-}
-
-/**
- * One streamed entry: text in, deflated bytes out into the archive. The text is encoded into pieces of
- * about 256 KB, each deflated on its own on the thread pool and ending with a sync flush, so the pieces
- * join into one deflate stream, closed by an empty final block. zlib's stream object would hand every
- * chunk back through the event loop before taking the next, and a writer busy with rows turns the
- * event loop seldom: zlib would wait for it. Independent pieces deflate side by side while the rows go
- * on. The pieces are encoded into a few buffers kept for the purpose: a buffer per piece would be held
- * until the garbage collector gets to it, tens of megabytes of them.
- */
-export class ZipEntryStream {
-  private crc = 0;
-  private uncompressed = 0;
-  private compressed = 0;
-  /** The piece being filled (undefined while the writer waits for a buffer to come free), and how far. */
-  private piece: Buffer | undefined = Buffer.allocUnsafeSlow(PIECE_BYTES);
-  private used = 0;
-  private allocated = 1;
-  private readonly free: Buffer[] = [];
-  /** Pieces deflating or waiting to be written out, in order: each one's promise that it is written. */
-  private readonly queue: Array<Promise<void>> = [];
-  /** Writing the deflated pieces out, in order. */
-  private writing: Promise<void> = Promise.resolve();
-  private failure: unknown;
-  private destroyed = false;
-
-  constructor(
-    private readonly out: ZipOutput,
-    private readonly level: number,
-    private readonly done: (crc: number, compressed: number, uncompressed: number) => Promise<void>,
-  ) {}
-
-  /** A promise when a piece went to be deflated and no buffer is free: wait for it before writing more. */
-  write(text: string): Promise<void> | undefined {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.destroyed) throw new Error('the zip entry was destroyed');
-    const piece = this.piece;
-    if (!piece) throw new Error('a zip entry was written before its buffer came free');
-    // A character is at most three bytes: most text fits without being measured first.
-    if (text.length * 3 <= PIECE_BYTES - this.used) {
-      this.used += piece.write(text, this.used, 'utf8');
-      return this.used >= PIECE_TARGET ? this.send() : undefined;
-    }
-    const size = Buffer.byteLength(text, 'utf8');
-    if (this.used + size <= PIECE_BYTES) {
-      this.used += piece.write(text, this.used, size, 'utf8');
-      return this.used >= PIECE_TARGET ? this.send() : undefined;
-    }
-    // Longer than the room left: the piece so far, then the text as a piece of its own.
-    const before = this.used > 0 ? this.send() : undefined;
-    const own = Buffer.from(text, 'utf8');
-    const after = () => {
-      this.deflate(own, own.length, false);
-      return this.queue.length >= MAX_PIECES ? this.queue[0] : undefined;
-    };
-    return before ? before.then(after) : after();
-  }
-
-  async end(): Promise<void> {
-    if (this.used > 0) await this.send();
-    await this.writing;
-    // An empty final block ends the stream of sync-flushed pieces.
-    const last = Buffer.from([0x03, 0x00]);
-    this.compressed += last.length;
-    await this.out.write(last);
-    await this.done(this.crc, this.compressed, this.uncompressed);
-  }
-
-  destroy(): void {
-    this.destroyed = true;
-  }
-
-  /** Sends the piece being filled to be deflated and takes a free buffer; a promise when none is free yet. */
-  private send(): Promise<void> | undefined {
-    this.deflate(this.piece as Buffer, this.used, true);
-    this.used = 0;
-    this.piece = this.free.pop() ?? (this.allocated < MAX_PIECES ? this.allocate() : undefined);
-    if (this.piece) return undefined;
-    return this.takeFree();
-  }
-
-  private async takeFree(): Promise<void> {
-    // A piece of its own (a long text) frees no buffer: wait on until one that does is written.
-    while (this.free.length === 0) await this.queue[0];
-    this.piece = this.free.pop();
-  }
-
-  private allocate(): Buffer {
-    this.allocated++;
-    return Buffer.allocUnsafeSlow(PIECE_BYTES);
-  }
-
-  private deflate(buffer: Buffer, length: number, reuse: boolean): void {
-    const bytes = buffer.subarray(0, length);
-    this.crc = crc32(bytes, this.crc);
-    this.uncompressed += length;
-    const piece = deflatePiece(bytes, this.level);
-    // Its failure is seen where it is written out; marked as handled for when an earlier one failed first.
-    piece.catch(() => undefined);
-    const written = this.writing.then(async () => {
-      const deflated = await piece;
-      if (reuse) this.free.push(buffer);
-      this.compressed += deflated.length;
-      if (!this.destroyed) await this.out.write(deflated);
-      this.queue.shift();
-    });
-    written.catch((error: unknown) => {
-      this.failure ??= error;
-    });
-    this.writing = written;
-    this.queue.push(written);
-  }
-}
-
-/** A piece's buffer, and how full it gets before it is deflated. */
-const PIECE_BYTES = 1024 * 1024;
-const PIECE_TARGET = 256 * 1024;
-/** Pieces deflating or waiting to be written at once, each in a buffer of its own. */
-const MAX_PIECES = 6;
-
-function deflatePiece(bytes: Buffer, level: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    deflateRaw(bytes, { level, finishFlush: constants.Z_SYNC_FLUSH }, (error, deflated) => (error ? reject(error) : resolve(deflated)));
-  });
 }
 
 function nameFlags(name: Buffer): number {

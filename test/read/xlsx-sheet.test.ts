@@ -8,7 +8,8 @@ import { describe, expect, test } from 'vitest';
 import type { SourceRow } from '../../src/pipeline/types.js';
 import { readRawRows } from '../../src/read/index.js';
 import { XmlScanner } from '../../src/read/xml-scanner.js';
-import { CellStyles, SheetRows } from '../../src/read/xlsx-sheet.js';
+import { CellStyles } from '../../src/read/xlsx-formats.js';
+import { SheetRows } from '../../src/read/xlsx-sheet.js';
 import { refusal } from './helpers/refusal.js';
 import { writeXlsx, writeZip } from './helpers/xlsx-package.js';
 
