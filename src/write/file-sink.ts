@@ -12,13 +12,11 @@ const BUFFER_BYTES = 256 * 1024;
  * place in the file, so that none waits for a turn to begin after the one before.
  */
 const MAX_BUFFERS = 8;
-const FLUSHES_PER_TURN = 1;
 
 export class FileSink {
   private current: Buffer = Buffer.allocUnsafeSlow(BUFFER_BYTES);
   private used = 0;
   private allocated = 1;
-  private flushes = 0;
   private readonly free: Buffer[] = [];
   /** Writes under way, each to its own place in the file, so they need not wait for one another. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -29,7 +27,10 @@ export class FileSink {
 
   constructor(private readonly handle: FileHandle) {}
 
-  /** Text as UTF-8; a promise only when every buffer is in use: wait for it before writing more. */
+  /**
+   * Text as UTF-8. A promise when a buffer went to the file (for a turn of the event loop), or when
+   * every buffer is in use: wait for it before writing more.
+   */
   writeText(text: string): Promise<void> | undefined {
     this.check();
     // A character is at most three bytes: most text fits without being measured first.
@@ -44,7 +45,7 @@ export class FileSink {
     return undefined;
   }
 
-  /** Bytes, copied in; a promise only when every buffer is in use. */
+  /** Bytes, copied in; a promise as for writeText. */
   write(bytes: Uint8Array): Promise<void> | undefined {
     this.check();
     if (bytes.length > BUFFER_BYTES) return this.after(this.flush(), () => this.handOver(Buffer.from(bytes)));
@@ -76,7 +77,7 @@ export class FileSink {
     this.used += bytes.length;
   }
 
-  /** Starts writing the current buffer and takes a free one; a promise when none is free yet. */
+  /** Starts writing the current buffer and takes a free one; a promise for a turn, or until one is free. */
   private flush(): Promise<void> | undefined {
     this.check();
     if (this.used === 0) return undefined;
@@ -86,14 +87,17 @@ export class FileSink {
     const next = this.free.pop() ?? (this.allocated < MAX_BUFFERS ? this.allocate() : undefined);
     if (next) {
       this.current = next;
-      // A turn of the event loop now and then: a writer busy with rows would otherwise hold off the
-      // file system's answers, and the garbage collector's own tasks, which run between turns.
-      return ++this.flushes % FLUSHES_PER_TURN === 0 ? nextTurn() : undefined;
+      // A turn of the event loop: a writer busy with rows would otherwise hold off the file system's
+      // answers, and the garbage collector's own tasks, which run between turns.
+      return nextTurn();
     }
-    // Every buffer is being written: the first to be done comes free.
-    return Promise.race(this.inFlight).then(() => {
-      this.current = this.free.pop() as Buffer;
-    });
+    return this.takeFree();
+  }
+
+  /** Every buffer is being written: the first to be done comes free (a piece of its own frees none). */
+  private async takeFree(): Promise<void> {
+    while (this.free.length === 0) await Promise.race(this.inFlight);
+    this.current = this.free.pop() as Buffer;
   }
 
   private allocate(): Buffer {
