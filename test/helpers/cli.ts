@@ -1,8 +1,12 @@
 // The built CLI as a child process, as a user runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The command the package installs (package.json `bin`), as built by `npm run build`. */
+const root = new URL('../../', import.meta.url);
+const { bin } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { bin: Record<string, string> };
+export const CLI = fileURLToPath(new URL(bin['client-packages']!, root));
 
 export interface CliRun {
   code: number | null;
