@@ -22,8 +22,6 @@ export interface RateSlot {
 export interface RequestLimiter {
   /** Waits for a concurrency slot and a rate slot, then runs fn. Requests are spaced evenly (no bursts), so a server limit of R/s is never exceeded when rate ≤ R. */
   run<T>(fn: (slot: RateSlot) => Promise<T>): Promise<T>;
-  /** A 429 seen outside any slot: pause and cut as RateSlot.rateLimited does. */
-  rateLimited(retryAfterMs?: number): void;
   readonly currentRate: number;
 }
 
@@ -107,8 +105,9 @@ class AdaptiveLimiter implements RequestLimiter {
   private firstGrantAt: number | undefined;
 
   // What the server accepted, and the last cut.
-  /** Grant times of answers that were not 429, oldest first (roughly). */
+  /** Grant times of answers that were not 429, oldest first (roughly); those before acceptedFrom are forgotten. */
   private accepted: number[] = [];
+  private acceptedFrom = 0;
   /** Grants numbered up to this were sent before the last cut. */
   private cutSeq = 0;
   /** The accepted rate measured at the last cut; Infinity when none is known. */
@@ -144,23 +143,18 @@ class AdaptiveLimiter implements RequestLimiter {
     });
   }
 
-  rateLimited(retryAfterMs?: number): void {
-    this.limitedAt(undefined, retryAfterMs);
-  }
-
-  private limitedAt(grant: Grant | undefined, retryAfterMs: number | undefined): void {
+  private limitedAt(grant: Grant, retryAfterMs: number | undefined): void {
     const now = this.now();
-    if (grant) grant.limited = true;
+    grant.limited = true;
     const askedPauseMs = retryAfterMs === undefined ? undefined : Math.min(Math.max(0, retryAfterMs), RETRY_AFTER_CAP_MS);
 
     // A request sent at the old rate: the cut already happened; only a longer Retry-After counts.
-    const sentBeforeCut = grant ? grant.seq <= this.cutSeq : now < this.pausedUntil;
-    if (sentBeforeCut) {
+    if (grant.seq <= this.cutSeq) {
       if (askedPauseMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + askedPauseMs);
       return;
     }
 
-    const { measured, steady } = this.acceptedRateUntil(grant?.at ?? now);
+    const { measured, steady } = this.acceptedRateUntil(grant.at);
     // An unsteady window (young run, or a pause in it) misreads the limit: cut, but learn nothing.
     this.knownLimit = measured !== undefined && steady ? measured : Infinity;
     const target = measured === undefined ? 0 : CUT_TO * Math.min(this.rate, measured);
@@ -240,15 +234,23 @@ class AdaptiveLimiter implements RequestLimiter {
     if (grant.seq > this.cutSeq) this.pausesWithoutAnswer = 0;
     this.accepted.push(grant.at);
     const oldest = this.now() - 2 * MEASURE_WINDOW_MS;
-    const firstKept = this.accepted.findIndex((at) => at >= oldest);
-    if (firstKept !== 0) this.accepted = firstKept === -1 ? [] : this.accepted.slice(firstKept);
+    while (this.acceptedFrom < this.accepted.length && this.accepted[this.acceptedFrom]! < oldest) this.acceptedFrom++;
+    // Forgotten times are dropped in bulk: copying the window at every answer cost O(window) each.
+    if (this.acceptedFrom >= 1024 && this.acceptedFrom * 2 >= this.accepted.length) {
+      this.accepted = this.accepted.slice(this.acceptedFrom);
+      this.acceptedFrom = 0;
+    }
   }
 
   /** Answers accepted per second over the window ending at `end` (undefined with none), and whether it was steady. */
   private acceptedRateUntil(end: number): { measured: number | undefined; steady: boolean } {
     const start = end - MEASURE_WINDOW_MS;
     const steady = start >= (this.firstGrantAt ?? end) && start >= this.pausedUntil;
-    const count = this.accepted.filter((at) => at >= start && at <= end).length;
+    let count = 0;
+    for (let i = this.acceptedFrom; i < this.accepted.length; i++) {
+      const at = this.accepted[i]!;
+      if (at >= start && at <= end) count++;
+    }
     return { measured: count === 0 ? undefined : count / (MEASURE_WINDOW_MS / 1000), steady };
   }
 }

@@ -217,13 +217,6 @@ describe('429', () => {
     expect(starts.at(-1)).toBe(60_000);
   });
 
-  test('rateLimited called outside run pauses and cuts as well', async () => {
-    const { clock, limiter, starts, request } = setup(10);
-    limiter.rateLimited(2_000);
-    expect(limiter.currentRate).toBe(5);
-    await clock.until(request());
-    expect(starts).toEqual([2_000]);
-  });
 });
 
 describe('recovery', () => {
