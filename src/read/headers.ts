@@ -4,7 +4,7 @@
 import { RunError } from '../errors.js';
 import { FIELDS, type ColumnMap, type Field, type SourceRow } from '../pipeline/types.js';
 import { cellText, isBlankCell } from './cells.js';
-import { columnLetters } from './xlsx-xml.js';
+import { columnLetters } from './cell-refs.js';
 
 /** How many non-blank rows from the top may hold the header. */
 export const HEADER_SEARCH_ROWS = 20;

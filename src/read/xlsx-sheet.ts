@@ -9,7 +9,7 @@ import { excelSerialToDate } from './calendar.js';
 import { isBlankRow, unescapeFormulaText } from './cells.js';
 import type { CellStyles } from './xlsx-formats.js';
 import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
-import { columnLetters, columnNumber } from './xlsx-xml.js';
+import { columnLetters, columnNumber } from './cell-refs.js';
 
 /** The shared strings of a workbook as the cells that hold them read. */
 export class SharedStrings implements XmlHandler {

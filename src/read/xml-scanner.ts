@@ -8,9 +8,15 @@
 // A large sheet is tens of millions of tags, so the scanner works on character codes and offsets:
 // the names it has seen are kept and matched in place, attributes are cut out only when asked for.
 import { checkValue, decodeText, decodeValue, isName, NAME_CHAR, plainUpTo, XmlSyntaxError } from './xml-text.js';
-import { MAX_ELEMENT_CHARS } from './xlsx-xml.js';
 
 export { isPlainText, XmlSyntaxError } from './xml-text.js';
+
+/**
+ * The longest piece of markup waited for across chunks. An unfinished element is scanned again with
+ * every chunk, so an element that never ends (a zip bomb) would cost time quadratic in its length;
+ * Excel's own limit is 32,767 characters a cell, far below this.
+ */
+export const MAX_ELEMENT_CHARS = 4 * 1024 * 1024;
 
 export type ContentMode = 'markup' | 'skip' | 'raw';
 

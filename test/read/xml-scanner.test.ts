@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from '../../src/read/xml-scanner.js';
-import { MAX_ELEMENT_CHARS } from '../../src/read/xlsx-xml.js';
+import { MAX_ELEMENT_CHARS, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from '../../src/read/xml-scanner.js';
 
 /** The events of a document, as one list of strings, its text fed in pieces of `size` characters. */
 function events(xml: string, size = xml.length, modes: Record<string, ContentMode> = {}): string[] {
@@ -90,5 +89,19 @@ describe('XmlScanner', () => {
     expect(() => {
       for (let sent = 0; sent <= MAX_ELEMENT_CHARS + chunk.length; sent += chunk.length) scanner.push(chunk, false);
     }).toThrow(/longer than/);
+  });
+
+  test('text longer than the bound between elements is read whole: the bound is on markup only', () => {
+    const texts: string[] = [];
+    const scanner = new XmlScanner({ open() {}, text: (t) => texts.push(t), close() {} });
+    scanner.push('<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>', false);
+    const chunk = 'y'.repeat(64 * 1024);
+    let sent = 0;
+    while (sent <= MAX_ELEMENT_CHARS) {
+      scanner.push(chunk, false);
+      sent += chunk.length;
+    }
+    scanner.push('</t></is></c></row></sheetData>', true);
+    expect(texts.join('')).toBe('y'.repeat(sent));
   });
 });

@@ -1,0 +1,19 @@
+// Cell references: `AB12` has column 28 (AB), and column 28 is written `AB`.
+
+/** 1-based column number of a cell reference such as `AB12`, or 0 when there is none. */
+export function columnNumber(ref: string): number {
+  let n = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const code = ref.charCodeAt(i);
+    if (code >= 65 && code <= 90) n = n * 26 + code - 64;
+    else if (code >= 97 && code <= 122) n = n * 26 + code - 96;
+    else break;
+  }
+  return n;
+}
+
+export function columnLetters(n: number): string {
+  let s = '';
+  for (let k = n; k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(65 + ((k - 1) % 26)) + s;
+  return s;
+}
