@@ -1,6 +1,9 @@
 // Faults without kills, through the library: each fault alone and all together at up to 30%, and a
 // server rate limit ten times below --rate. Every row is accounted for, nothing is created twice, and
-// a second run (the user's "run it again") finishes what the faults left.
+// running it again (the user's "run it again") finishes what the faults left. With every request
+// failing 30% of the time, a read can still fail all of its attempts (0.3^6 with 5 retries), so a
+// run after the first may leave a row failed in its turn: the user runs it again, and so does the test,
+// up to MAX_RERUNS times, each run accounted for like the first.
 import { describe, expect, it } from 'vitest';
 import { runImport } from '../../src/pipeline/run-import.js';
 import type { RunResult } from '../../src/pipeline/options.js';
@@ -9,6 +12,7 @@ import { creatableRows, readCsvObjects, tempDir, writePlannedCsv, type PlannedRo
 import { chaosSeed, expectResultsMatchServer } from './helpers.js';
 
 const ROWS = 100;
+const MAX_RERUNS = 4;
 
 async function importWith(s: Sandbox, file: string, rate: number): Promise<RunResult> {
   return runImport({ file, apiUrl: s.mainUrl, fallbackUrl: s.fallbackUrl, token: s.tokens.staff, rate, concurrency: 8 });
@@ -49,8 +53,12 @@ describe('faults without kills (library)', () => {
       const file = await writePlannedCsv(await tempDir('cp-faults-'), planned);
       const first = await importWith(s, file, 400);
       await expectAccounted(s, planned, first);
-      const second = await importWith(s, file, 400);
-      expectResultsMatchServer(s, planned, await readCsvObjects(second.files.results));
+      let last = await importWith(s, file, 400);
+      for (let rerun = 2; rerun <= MAX_RERUNS && last.summary.counts.failed > 0; rerun++) {
+        await expectAccounted(s, planned, last);
+        last = await importWith(s, file, 400);
+      }
+      expectResultsMatchServer(s, planned, await readCsvObjects(last.files.results));
       const stats = s.inspect.requests();
       console.log(`${name}: ${ROWS} rows, ${stats.total} requests ${JSON.stringify(stats.byRoute)}, first run ${JSON.stringify(first.summary.counts)}, seed ${seed}`);
     } finally {
