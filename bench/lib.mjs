@@ -38,9 +38,12 @@ export async function inTempDir(fn) {
   }
 }
 
-/** Runs fn(server) against a fresh sandbox worker (see startSandboxWorker), stopped afterwards. */
-export async function withSandbox(options, fn) {
-  const server = await startSandboxWorker(options);
+/**
+ * Runs fn(server) against a fresh sandbox, stopped afterwards: in a worker thread (startSandboxWorker),
+ * or with `process: true` in a process of its own (startSandboxProcess).
+ */
+export async function withSandbox({ process: ownProcess = false, ...options }, fn) {
+  const server = await (ownProcess ? startSandboxProcess(options) : startSandboxWorker(options));
   try {
     return await fn(server);
   } finally {
@@ -79,6 +82,51 @@ export async function startSandboxWorker(options) {
       const done = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage('stop');
       await done;
+    },
+  };
+}
+
+const CLI = fileURLToPath(new URL('../dist/bin/client-packages.js', import.meta.url));
+
+/**
+ * A sandbox in a process of its own (`client-packages sandbox`), as an independent server is: it
+ * shares neither a thread nor an event loop with the client. Same interface as startSandboxWorker,
+ * read through the sandbox's /__sandbox/ pages.
+ */
+export async function startSandboxProcess({ port = 0, latencyMs, rate, data, seed }) {
+  const tmp = await tempDir('cp-bench-sandbox-');
+  const flags = ['sandbox', '--port', String(port)];
+  if (data) {
+    await writeFile(join(tmp.dir, 'data.json'), JSON.stringify(data));
+    flags.push('--data', join(tmp.dir, 'data.json'));
+  }
+  if (latencyMs) flags.push('--latency', String(latencyMs));
+  if (rate) flags.push('--rate', String(rate));
+  if (seed !== undefined) flags.push('--seed', String(seed));
+  const child = spawn(process.execPath, [CLI, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const printed = await new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      if (/Ctrl-C stops it/.test(text)) resolve(text);
+    });
+    child.once('exit', (code) => reject(new Error(`the sandbox exited ${code} before it was ready: ${text}`)));
+  });
+  const field = (name) => new RegExp(`${name}\\s+(\\S+)`).exec(printed)?.[1];
+  const mainUrl = field('main API URL');
+  const page = async (path, init) => (await fetch(`${mainUrl}/__sandbox/${path}`, init)).json();
+  return {
+    mainUrl,
+    fallbackUrl: field('fallback API URL'),
+    tokens: { staff: field('staff token'), directory: field('directory token') },
+    stats: () => page('stats'),
+    created: async () => ({ created: (await page('created')).created.length, duplicates: (await page('duplicates')).duplicates.length }),
+    setFaults: (knobs) => page('faults', { method: 'POST', body: JSON.stringify(knobs) }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      await tmp.remove();
     },
   };
 }
@@ -162,12 +210,11 @@ export const mb = (bytes) => `${fmt(bytes / 2 ** 20)} MB`;
  * --concurrency N --json` in a child process, timed from spawn to exit (start-up included).
  */
 export function timedCliImport({ file, out, server, concurrency, rate }) {
-  const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
   const flags = ['import', file, '--out', out, '--concurrency', String(concurrency), '--json', '--no-progress', ...(rate === undefined ? [] : ['--rate', String(rate)])];
   const env = { ...process.env, PLATFORM_API_URL: server.mainUrl, PLATFORM_FALLBACK_API_URL: server.fallbackUrl, PLATFORM_STAFF_TOKEN: server.tokens.staff };
   const run = new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cli, ...flags], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [CLI, ...flags], { env, stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.on('error', reject);
