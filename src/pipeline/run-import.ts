@@ -65,6 +65,11 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   let stream: Awaited<ReturnType<typeof readRecords>> | undefined;
   try {
     stream = await readRecords(options.file, options);
+    // The first rows are read and validated while the preflight is out (reading sends nothing), so
+    // the first lookups leave as soon as it answers.
+    const items = stream.items[Symbol.asyncIterator]();
+    const firstItem = items.next();
+    firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the preflight fails
     log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
     const packages = indexPackages(await api.preflight());
     log(`${packages.all.length} packages on the platform`);
@@ -114,7 +119,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const inFlight = new Set<Promise<void>>();
     const maxRowsInFlight = limits.concurrency * 4;
     try {
-      for await (const item of stream.items) {
+      for await (const item of startingWith(firstItem, items)) {
         const seq = await queue.reserve();
         const { row } = item;
         if (item.outcome) {
@@ -177,6 +182,19 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     await stream?.close();
     await api.close();
     await connection.sandbox?.close();
+  }
+}
+
+/** The items of `rest`, whose first `next()` was called early and is `first`. */
+async function* startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  let next = await first;
+  try {
+    while (!next.done) {
+      yield next.value;
+      next = await rest.next();
+    }
+  } finally {
+    if (!next.done) await rest.return?.();
   }
 }
 

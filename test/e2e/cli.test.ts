@@ -1,5 +1,5 @@
 // The built CLI as a user runs it, against the real sandbox started in this process.
-import { copyFile, readFile, readdir } from 'node:fs/promises';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,19 @@ describe('client-packages (CLI)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/staff token/i);
     expect(run.stdout + run.stderr).not.toContain(sandbox.tokens.directory);
+  });
+
+  it('refuses a wrong token with exit 2 and writes no file, whether or not its first rows were read by then', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'large.csv');
+    // The first rows are read beside the preflight: whichever ends first, a 401 ends the run the same way.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `someone${i}@example.com,Gold,2027-01-01`);
+    await writeFile(file, `Email,Package,Valid From\n${lines.join('\n')}\n`);
+    const run = await runCli(['import', file, '--no-progress'], { env: { ...env(), PLATFORM_STAFF_TOKEN: 'not-a-token' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/refused the token \(401/);
+    expectNoStackTrace(run.stderr);
+    expect(await readdir(dir)).toEqual(['large.csv']);
   });
 
   it('refuses plain http to another host', async () => {
