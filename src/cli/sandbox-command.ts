@@ -3,7 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/server.js';
+import type { Sandbox, SandboxOptions } from '../sandbox/server.js';
 
 interface SandboxFlags {
   port: number;
@@ -121,6 +121,8 @@ export function registerSandboxCommand(program: Command): void {
     .option('--seed <n>', 'seed of every fault decision, to replay a run', integer(0, 2 ** 32 - 1, ''))
     .action(async (flags: SandboxFlags) => {
       const options = toOptions(flags);
+      // Loaded when the command runs: every other command (and --help) starts without the sandbox.
+      const { startSandbox } = await import('../sandbox/server.js');
       const sandbox = await startSandbox(options);
       process.stdout.write(describeSandbox(sandbox, options));
       const signal = await untilStopped();
