@@ -159,6 +159,17 @@ describe('429', () => {
     expect(limiter.currentRate).toBeCloseTo(CUT_TO * 10);
   });
 
+  test('after thousands of answers (old ones forgotten in bulk) the cut still counts exactly the last 2 s', async () => {
+    const { clock, limiter, request } = setup(1000);
+    // 9 s at 1,000/s: the answers older than the 4 s kept are dropped in bulk at about 8 s (once as
+    // many are forgotten as kept), so the 2 s measured at 9 s span that drop.
+    await clock.until(Promise.all(Array.from({ length: 9_000 }, () => request())));
+    await clock.until(limited(limiter, clock, 1_000));
+    // 2,000 answers in the 2 s before the 429 (give or take the one at the window's edge).
+    expect(limiter.currentRate).toBeGreaterThan(CUT_TO * 999);
+    expect(limiter.currentRate).toBeLessThan(CUT_TO * 1001);
+  });
+
   test('one 429 never more than halves the rate', async () => {
     const { clock, limiter, request } = setup(40);
     await clock.until(request());
