@@ -1,5 +1,5 @@
-// Shared by the benches: a sandbox in a worker thread (so client and server each get a core),
-// generated data and sheets in a temp dir, and a child-process runner that reports peak RSS.
+// Shared by the benches: a sandbox in a worker thread (so client and server each get a core) or in a
+// process of its own, generated data and sheets in a temp dir, and child-process runners.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -105,14 +105,22 @@ export async function startSandboxProcess({ port = 0, latencyMs, rate, data, see
   if (seed !== undefined) flags.push('--seed', String(seed));
   const child = spawn(process.execPath, [CLI, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const printed = await new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (d) => {
-      text += d;
-      if (/Ctrl-C stops it/.test(text)) resolve(text);
+  let printed;
+  try {
+    printed = await new Promise((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (d) => {
+        text += d;
+        if (/Ctrl-C stops it/.test(text)) resolve(text);
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`the sandbox exited ${code} before it was ready: ${text}`)));
     });
-    child.once('exit', (code) => reject(new Error(`the sandbox exited ${code} before it was ready: ${text}`)));
-  });
+  } catch (error) {
+    child.kill('SIGTERM');
+    await tmp.remove();
+    throw error;
+  }
   const field = (name) => new RegExp(`${name}\\s+(\\S+)`).exec(printed)?.[1];
   const mainUrl = field('main API URL');
   const page = async (path, init) => (await fetch(`${mainUrl}/__sandbox/${path}`, init)).json();
