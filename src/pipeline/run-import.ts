@@ -185,17 +185,22 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   }
 }
 
-/** The items of `rest`, whose first `next()` was called early and is `first`. */
-async function* startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  let next = await first;
-  try {
-    while (!next.done) {
-      yield next.value;
-      next = await rest.next();
-    }
-  } finally {
-    if (!next.done) await rest.return?.();
-  }
+/** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */
+function startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
+  let early: Promise<IteratorResult<T>> | undefined = first;
+  return {
+    next() {
+      const next = early ?? rest.next();
+      early = undefined;
+      return next;
+    },
+    async return() {
+      return (await rest.return?.()) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 function pendingOutcome(row: SourceRow): RowOutcome {
