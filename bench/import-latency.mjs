@@ -5,29 +5,19 @@
 // bare undici loop posts the same creates (bench/bare-loop.mjs): the floor that this server and
 // this machine allow, which no client reaches past.
 //   node bench/import-latency.mjs [--quick] [--rows 2000]
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, inTempDir, ratio, runIfMain, sandboxData, timedCliImport, timedImport, verdict, withSandbox, writeImportCsv } from './lib.mjs';
+import { fmt, inTempDir, ratio, runChild, runIfMain, sandboxData, timedCliImport, timedImport, verdict, withSandbox, writeImportCsv } from './lib.mjs';
 
 const BARE_LOOP = fileURLToPath(new URL('./bare-loop.mjs', import.meta.url));
 
 /** The bare loop in a child process: its requests/s from first request to last answer, and from spawn to exit. */
-function timedBareLoop({ server, rows, clients, concurrency }) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [BARE_LOOP, server.fallbackUrl, server.tokens.staff, String(rows), String(clients), String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const wall = (performance.now() - started) / 1000;
-      if (code !== 0) return reject(new Error(`bare-loop exited ${code}: ${text}`));
-      const r = JSON.parse(text);
-      if (r.created !== rows) return reject(new Error(`bare-loop created ${r.created} of ${rows}`));
-      resolve({ inner: r.requests / r.seconds, wall: r.requests / wall });
-    });
-  });
+async function timedBareLoop({ server, rows, clients, concurrency }) {
+  const started = performance.now();
+  const r = await runChild(BARE_LOOP, [server.fallbackUrl, server.tokens.staff, String(rows), String(clients), String(concurrency)]);
+  const wall = (performance.now() - started) / 1000;
+  if (r.created !== rows) throw new Error(`bare-loop created ${r.created} of ${rows}`);
+  return { inner: r.requests / r.seconds, wall: r.requests / wall };
 }
 
 export function benchLatency({ quick = false, rows } = {}) {
