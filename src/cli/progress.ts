@@ -19,17 +19,30 @@ function countsText(progress: Progress): string {
     .join(', ');
 }
 
-function rowsPerSecond(done: number, startedAt: number): number {
-  const seconds = (Date.now() - startedAt) / 1000;
-  return seconds > 0 ? done / seconds : 0;
+/**
+ * Rows a second since the first row was done: the time before it (start-up, the access check, the
+ * first lookups) is no rate. Undefined until rows have been coming for a second.
+ */
+class RowRate {
+  private first: { at: number; done: number } | undefined;
+
+  of(done: number): number | undefined {
+    const now = Date.now();
+    if (!this.first) {
+      if (done > 0) this.first = { at: now, done };
+      return undefined;
+    }
+    const seconds = (now - this.first.at) / 1000;
+    return seconds >= 1 ? (done - this.first.done) / seconds : undefined;
+  }
 }
 
 export function createProgressView(stream: NodeJS.WriteStream, enabled: boolean): ProgressView {
-  const startedAt = Date.now();
   if (!enabled) {
     return { update: () => undefined, log: (line) => stream.write(`${line}\n`), stop: () => undefined };
   }
-  if (!stream.isTTY) return plainView(stream, startedAt);
+  const rate = new RowRate();
+  if (!stream.isTTY) return plainView(stream, rate);
 
   // Loaded only for a bar: runs in scripts and logs never need it.
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
@@ -49,7 +62,7 @@ export function createProgressView(stream: NodeJS.WriteStream, enabled: boolean)
   return {
     update(progress) {
       const total = progress.total ?? Math.max(progress.done, 1);
-      const payload = { speed: rowsPerSecond(progress.done, startedAt).toFixed(1), counts: countsText(progress) };
+      const payload = { speed: rate.of(progress.done)?.toFixed(1) ?? '…', counts: countsText(progress) };
       if (!started) {
         bar.start(total, progress.done, payload);
         started = true;
@@ -69,13 +82,14 @@ export function createProgressView(stream: NodeJS.WriteStream, enabled: boolean)
   };
 }
 
-function plainView(stream: NodeJS.WriteStream, startedAt: number): ProgressView {
+function plainView(stream: NodeJS.WriteStream, rate: RowRate): ProgressView {
   let lastPrinted = 0;
   let latest: Progress | undefined;
   const print = (progress: Progress) => {
     const of = progress.total !== undefined ? ` of ${progress.total}` : '';
-    const speed = rowsPerSecond(progress.done, startedAt).toFixed(1);
-    stream.write(`${progress.done}${of} rows done, ${speed} rows/s; ${countsText(progress) || 'starting'}\n`);
+    const perSecond = rate.of(progress.done);
+    const speed = perSecond === undefined ? '' : `, ${perSecond.toFixed(1)} rows/s`;
+    stream.write(`${progress.done}${of} rows done${speed}; ${countsText(progress) || 'starting'}\n`);
     lastPrinted = Date.now();
   };
   return {
