@@ -5,21 +5,13 @@
 //   node bench/import-overhead.mjs [--quick] [--rows 20000] [--clients 2000] [--concurrency 32]
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
-import { fmt, inTempDir, ratio, runIfMain, sandboxData, timedImport, withSandbox, writeImportCsv } from './lib.mjs';
+import { fmt, inTempDir, nodeChild, ratio, runIfMain, sandboxData, timedImport, withSandbox, writeImportCsv } from './lib.mjs';
 
-function sandboxThroughput(seconds) {
-  return new Promise((resolve, reject) => {
-    const script = fileURLToPath(new URL('./sandbox-throughput.mjs', import.meta.url));
-    const child = spawn(process.execPath, [script, '--seconds', String(seconds), '--concurrency', '32', '--separate'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', () => {
-      const mixed = /mixed 3 GET : 1 POST\s+(\d+) req\/s/.exec(out);
-      resolve(mixed ? Number(mixed[1]) : NaN);
-    });
-  });
+async function sandboxThroughput(seconds) {
+  const script = fileURLToPath(new URL('./sandbox-throughput.mjs', import.meta.url));
+  const { stdout } = await nodeChild([script, '--seconds', String(seconds), '--concurrency', '32', '--separate']);
+  const mixed = /mixed 3 GET : 1 POST\s+(\d+) req\/s/.exec(stdout);
+  return mixed ? Number(mixed[1]) : NaN;
 }
 
 export function benchOverhead({ quick = false, rows, clients, concurrency = 32 } = {}) {

@@ -190,23 +190,30 @@ export async function writeImportCsv(path, rows, clients) {
   return path;
 }
 
-/** Runs `node script args...` and resolves its last stdout line parsed as JSON (the child prints one). */
-export function runChild(script, childArgs, { nodeArgs = [] } = {}) {
+/**
+ * Runs `node args...` to its exit and resolves its exit code and stdout; stderr goes to ours unless
+ * `quiet`. A child that cannot be started rejects.
+ */
+export function nodeChild(args, { env = process.env, quiet = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, script, ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', quiet ? 'ignore' : 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
     child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${script} exited ${code}: ${out.slice(-500)}`));
-      const last = out.trim().split('\n').pop();
-      try {
-        resolve(JSON.parse(last));
-      } catch {
-        reject(new Error(`${script}: no JSON result in ${out.slice(-500)}`));
-      }
-    });
+    child.on('exit', (code) => resolve({ code, stdout }));
   });
+}
+
+/** Runs `node script args...` and resolves its last stdout line parsed as JSON (the child prints one). */
+export async function runChild(script, childArgs, { nodeArgs = [] } = {}) {
+  const { code, stdout } = await nodeChild([...nodeArgs, script, ...childArgs]);
+  if (code !== 0) throw new Error(`${script} exited ${code}: ${stdout.slice(-500)}`);
+  const last = stdout.trim().split('\n').pop();
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new Error(`${script}: no JSON result in ${stdout.slice(-500)}`);
+  }
 }
 
 /** Peak RSS of this process in bytes (resourceUsage reports kilobytes). */
@@ -217,28 +224,18 @@ export const mb = (bytes) => `${fmt(bytes / 2 ** 20)} MB`;
  * One import through the CLI, as a person or a script runs it: `client-packages import FILE
  * --concurrency N --json` in a child process, timed from spawn to exit (start-up included).
  */
-export function timedCliImport({ file, out, server, concurrency, rate }) {
+export async function timedCliImport({ file, out, server, concurrency, rate }) {
   const flags = ['import', file, '--out', out, '--concurrency', String(concurrency), '--json', '--no-progress', ...(rate === undefined ? [] : ['--rate', String(rate)])];
   const env = { ...process.env, PLATFORM_API_URL: server.mainUrl, PLATFORM_FALLBACK_API_URL: server.fallbackUrl, PLATFORM_STAFF_TOKEN: server.tokens.staff };
-  const run = new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...flags], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      if (code !== 0) return reject(new Error(`the CLI exited ${code}: ${text.slice(-500)}`));
-      const summary = JSON.parse(text);
-      resolve({ seconds, rows: summary.rows, counts: summary.counts });
-    });
-  });
+  const started = performance.now();
+  const { code, stdout } = await nodeChild([CLI, ...flags], { env, quiet: true });
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`the CLI exited ${code}: ${stdout.slice(-500)}`);
+  const summary = JSON.parse(stdout);
   // The JSON summary leaves out request counts: the server's are taken, as the sandbox was fresh.
-  return run.then(async (r) => {
-    const stats = await server.stats();
-    const rateLimited = Object.values(stats.byRoute).reduce((n, byStatus) => n + (byStatus['429'] ?? 0), 0);
-    return { ...r, requests: stats.total, rateLimited };
-  });
+  const stats = await server.stats();
+  const rateLimited = Object.values(stats.byRoute).reduce((n, byStatus) => n + (byStatus['429'] ?? 0), 0);
+  return { seconds, rows: summary.rows, counts: summary.counts, requests: stats.total, rateLimited };
 }
 
 /** One import through the library against a running sandbox; time is wall-clock around runImport. */
