@@ -26,7 +26,14 @@ for (let c = 0; c < 128; c++) {
 /** A character XML 1.0 does not allow anywhere (lone surrogates included). */
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_:][\w.:-]*)?(;?)/g;
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** No prototype: `&constructor;` is an undefined entity, not Object's constructor. */
+const PREDEFINED: Readonly<Record<string, string | undefined>> = Object.assign(Object.create(null) as Record<string, string>, {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+});
 
 /** Whether text reads as it is written: no entity, line end to normalise, markup or character to refuse. */
 export function isPlainText(text: string): boolean {

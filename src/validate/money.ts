@@ -11,12 +11,15 @@ export type PriceReading = { ok: true; value?: string; currency?: string } | { o
 export const MAX_DECIMALS = 4;
 const MAX_INTEGER_DIGITS = 12;
 
-const SYMBOLS: Readonly<Record<string, string>> = {
+/** A lookup table with no prototype: text from a cell such as `constructor` finds nothing in it. */
+const table = (entries: Record<string, string>): Readonly<Record<string, string | undefined>> => Object.assign(Object.create(null) as Record<string, string>, entries);
+
+const SYMBOLS = table({
   $: 'USD', US$: 'USD', '€': 'EUR', '£': 'GBP', '₹': 'INR', '₩': 'KRW', '₪': 'ILS', '₺': 'TRY', '₽': 'RUB',
   C$: 'CAD', CA$: 'CAD', A$: 'AUD', AU$: 'AUD', NZ$: 'NZD', HK$: 'HKD', S$: 'SGD', R$: 'BRL', zł: 'PLN',
-};
+});
 /** Symbols several currencies share: guessing one would be worse than asking for the code. */
-const SHARED_SYMBOLS: Readonly<Record<string, string>> = { '¥': 'JPY or CNY', kr: 'SEK, NOK, DKK or ISK', Fr: 'CHF or XOF' };
+const SHARED_SYMBOLS = table({ '¥': 'JPY or CNY', kr: 'SEK, NOK, DKK or ISK', Fr: 'CHF or XOF' });
 const ISO_CODES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 const NO_PRICE: PriceReading = Object.freeze({ ok: true });
 

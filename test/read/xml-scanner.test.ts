@@ -63,6 +63,8 @@ describe('XmlScanner', () => {
     ['<a><b></a>', 'unexpected close tag'],
     ['</a>', 'unmatched closing tag'],
     ['<a>&nbsp;</a>', 'undefined entity'],
+    ['<a>&constructor;</a>', 'undefined entity'], // not Object's constructor
+    ['<a x="&__proto__;"/>', 'undefined entity'],
     ['<a>&amp</a>', 'malformed entity'],
     ['<a>&#0;</a>', 'malformed character entity'],
     ['<a>\u0001</a>', 'disallowed character'],

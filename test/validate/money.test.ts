@@ -61,6 +61,9 @@ describe('parsePrice reads what people type', () => {
     ['free', 'is not a price'],
     ['N/A', 'is not a price'],
     ['12 dollars', 'is not a price'],
+    ['12 constructor', 'is not a price'], // names on Object's prototype are no currency symbol
+    ['12 toString', 'is not a price'],
+    ['__proto__12', 'is not a price'],
     ['12.5.3', 'is not a price'],
     ['1,2,3', 'is not a price'],
     ['12a5', 'is not a price'],
