@@ -75,17 +75,16 @@ export class CellStyles implements XmlHandler {
 }
 
 export interface StyleLook {
-  readonly numFmt: string | undefined;
   /** Whether exceljs took the number for a date (and so passed it through a JS Date, to the millisecond). */
   readonly viaDate: boolean;
   /** Whether this tool reads the number as a date. */
   readonly date: boolean;
 }
 
-const NO_FORMAT: StyleLook = { numFmt: undefined, viaDate: false, date: false };
+const NO_FORMAT: StyleLook = { viaDate: false, date: false };
 
 function styleLook(numFmt: string | undefined): StyleLook {
   if (!numFmt) return NO_FORMAT;
   const bare = numFmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '');
-  return { numFmt, viaDate: /[ymdhMsb]+/.test(bare), date: classifyNumFmt(numFmt) === 'date' };
+  return { viaDate: /[ymdhMsb]+/.test(bare), date: classifyNumFmt(numFmt) === 'date' };
 }

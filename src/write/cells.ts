@@ -43,8 +43,3 @@ export function dateCellToDate(cell: DateCell): Date | undefined {
   if (value.getTime() < FIRST_SAFE_SERIAL_DATE) return undefined;
   return value;
 }
-
-/** The number format that shows such a cell the way the input showed it. */
-export function dateNumberFormat(cell: DateCell): string {
-  return cell.time ? 'yyyy-mm-dd hh:mm:ss' : 'yyyy-mm-dd';
-}

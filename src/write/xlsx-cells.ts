@@ -3,9 +3,10 @@
 // cell (`t="str"`, never a formula, whatever it starts with). The XML is what exceljs wrote for the same
 // values, so the results read back as they always have.
 import type { CellValue, DateCell } from '../pipeline/types.js';
+import { columnLetters } from '../read/cell-refs.js';
 import { dateCellText, dateCellToDate, startsLikeFormula } from './cells.js';
 import { DATE_FORMAT, DATE_TIME_FORMAT, TEXT_FORMAT, type CellLook, type StyleSheet } from './xlsx-styles.js';
-import { columnLetter, escapeXml } from './xlsx-text.js';
+import { escapeXml } from './xlsx-text.js';
 
 /** Excel refuses (asks to "repair") a file with a longer cell; only a CSV input can carry one. */
 const MAX_CELL_TEXT = 32_767;
@@ -16,7 +17,7 @@ const DATE = Object.freeze({ numFmt: DATE_FORMAT });
 const DATE_TIME = Object.freeze({ numFmt: DATE_TIME_FORMAT });
 
 /** The look a value gives its cell by itself: a date format, or text format for formula-looking text. */
-export function valueLook(value: CellValue): CellLook | undefined {
+function valueLook(value: CellValue): CellLook | undefined {
   if (typeof value === 'string') return startsLikeFormula(value) ? TEXT : undefined;
   if (value !== null && typeof value === 'object' && value.kind === 'date' && dateSerial(value) !== undefined) {
     return value.time ? DATE_TIME : DATE;
@@ -33,7 +34,7 @@ const MAX_CACHED_SERIALS = 4096;
  * zone in between. Undefined for a date Excel cannot hold.
  */
 function dateSerial(cell: DateCell): number | undefined {
-  const key = cell.time ? `${cell.iso} ${cell.time}` : cell.iso;
+  const key = dateCellText(cell);
   let serial = serials.get(key);
   if (serial === undefined) {
     const date = dateCellToDate(cell);
@@ -49,7 +50,7 @@ function dateSerial(cell: DateCell): number | undefined {
  * an empty cell without a style, which is left out.
  */
 export function cellXml(column: number, row: number, value: CellValue, style: number): string {
-  const open = style === 0 ? `<c r="${columnLetter(column)}${row}"` : `<c r="${columnLetter(column)}${row}" s="${style}"`;
+  const open = style === 0 ? `<c r="${columnLetters(column)}${row}"` : `<c r="${columnLetters(column)}${row}" s="${style}"`;
   if (value === null) return style === 0 ? '' : `${open}/>`;
   switch (typeof value) {
     case 'string':

@@ -6,7 +6,7 @@
 import { crc32, deflateRawSync } from 'node:zlib';
 import { ZipEntryStream, type ZipOutput } from './zip-entry.js';
 
-export type { ZipEntryStream, ZipOutput } from './zip-entry.js';
+export type { ZipEntryStream } from './zip-entry.js';
 
 const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;
