@@ -12,8 +12,14 @@ export function columnNumber(ref: string): number {
   return n;
 }
 
+const LETTERS: string[] = [];
+
+/** 1 → A, 27 → AA; Excel's columns (up to XFD, 16,384) are kept once worked out, as every row asks again. */
 export function columnLetters(n: number): string {
+  const known = LETTERS[n];
+  if (known !== undefined) return known;
   let s = '';
   for (let k = n; k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(65 + ((k - 1) % 26)) + s;
+  if (n < 16_385) LETTERS[n] = s;
   return s;
 }

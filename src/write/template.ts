@@ -5,10 +5,10 @@ import { extname, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { RunError } from '../errors.js';
+import { columnLetters } from '../read/cell-refs.js';
 import { dateCellToDate } from './cells.js';
 import { TEMPLATE_COLUMNS, TEMPLATE_GUIDE, type TemplateColumn } from './template-columns.js';
-import { formatOf } from './target.js';
-import { columnLetter } from './xlsx-text.js';
+import { delimiterOf, formatOf } from './target.js';
 
 /** Rows 2 to this one check their dates; a whole-column check would make readers expand a million cells. */
 const VALIDATED_ROWS = 10_001;
@@ -39,7 +39,7 @@ export async function writeTemplate(options: { format: 'xlsx' | 'csv'; out?: str
 }
 
 function templateCsv(path: string): Buffer {
-  const delimiter = extname(path).toLowerCase() === '.tsv' ? '\t' : ',';
+  const delimiter = delimiterOf(path);
   const example = TEMPLATE_COLUMNS.map((column) => exampleText(column));
   const text = stringify([TEMPLATE_COLUMNS.map((column) => column.header), example], {
     bom: true,
@@ -76,7 +76,7 @@ export function templateWorkbook(): ExcelJS.Workbook {
     styleHeader(cell);
     cell.note = headerNote(column);
     writeExample(sheet.getRow(2).getCell(index + 1), column);
-    if (column.isDate) addDateCheck(sheet, columnLetter(index + 1), column.header);
+    if (column.isDate) addDateCheck(sheet, columnLetters(index + 1), column.header);
   });
   addNotesSheet(workbook);
   return workbook;

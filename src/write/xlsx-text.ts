@@ -1,4 +1,4 @@
-// Text as the XML of an .xlsx holds it, and cell references.
+// Text as the XML of an .xlsx holds it.
 
 /**
  * Escapes text for an XML element or attribute, and drops the control characters XML 1.0 cannot hold
@@ -22,18 +22,4 @@ export function escapeXml(text: string): string {
     from = i + 1;
   }
   return from === 0 ? text : out + text.slice(from);
-}
-
-const LETTERS: string[] = [];
-
-/** 1 → A, 27 → AA. */
-export function columnLetter(column: number): string {
-  const known = LETTERS[column];
-  if (known !== undefined) return known;
-  let letters = '';
-  for (let n = column; n > 0; n = Math.floor((n - 1) / 26)) {
-    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
-  }
-  if (column < 16_385) LETTERS[column] = letters;
-  return letters;
 }

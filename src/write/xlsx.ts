@@ -3,16 +3,15 @@
 // widths are read from the first rows, which wait until then. The workbook around the sheet (styles,
 // the Summary sheet, the parts that tie them together) is written at the end.
 import type { CellValue, RunSummary } from '../pipeline/types.js';
+import { columnLetters } from '../read/cell-refs.js';
 import type { FileSink } from './file-sink.js';
 import type { SheetLayout } from './layout.js';
 import { summaryRows } from './summary-sheet.js';
 import { cellXml, displayLength, styleOf } from './xlsx-cells.js';
 import { workbookParts, type SheetPart } from './xlsx-parts.js';
 import { ADDED_HEADER_FILL, isStatus, statusLook, StyleSheet, type CellLook } from './xlsx-styles.js';
-import { columnLetter } from './xlsx-text.js';
 import { ZipWriter, type ZipEntryStream } from './zip-writer.js';
 
-export { columnLetter } from './xlsx-text.js';
 
 /**
  * Rows go to the zip writer in pieces of about this many characters: one write a row costs more than
@@ -49,8 +48,6 @@ export class XlsxSheet {
   private rowNumber = 1;
   private widest: number;
   private aborted = false;
-  /** The style of each status, looked up once. */
-  private readonly statusStyles = new Map<string, number>();
 
   constructor(private readonly options: XlsxSheetOptions) {
     this.zip = new ZipWriter(options.sink, options.zip64From === undefined ? {} : { zip64From: options.zip64From });
@@ -76,7 +73,7 @@ export class XlsxSheet {
   async close(summary?: RunSummary): Promise<void> {
     if (this.sample) await this.startRows();
     const lastRow = this.rowNumber;
-    const lastColumn = columnLetter(this.widest);
+    const lastColumn = columnLetters(this.widest);
     let tail = '</sheetData>';
     if (this.options.autoFilter) tail += `<autoFilter ref="A1:${lastColumn}${lastRow}"/>`;
     tail += `${MARGINS}<pageSetup orientation="landscape" horizontalDpi="4294967295" verticalDpi="4294967295" scale="100" fitToWidth="1" fitToHeight="1"/></worksheet>`;
@@ -126,20 +123,11 @@ export class XlsxSheet {
       const value = cells[i] as CellValue;
       if (value === null) continue;
       let style: number;
-      if (i === statusColumn && isStatus(value)) style = this.statusStyle(value);
+      if (i === statusColumn && isStatus(value)) style = this.styles.index(statusLook(value)); // a frozen look: found by identity
       else style = typeof value === 'string' || (typeof value === 'object' && value.kind === 'date') ? styleOf(this.styles, value) : 0;
       xml += cellXml(i + 1, row, value, style);
     }
     return `${xml}</row>`;
-  }
-
-  private statusStyle(status: Parameters<typeof statusLook>[0]): number {
-    let style = this.statusStyles.get(status);
-    if (style === undefined) {
-      style = this.styles.index(statusLook(status));
-      this.statusStyles.set(status, style);
-    }
-    return style;
   }
 
   private write(xml: string): Promise<void> | undefined {
