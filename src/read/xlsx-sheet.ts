@@ -9,6 +9,7 @@ import { excelSerialToDate } from './calendar.js';
 import { isBlankRow, unescapeFormulaText } from './cells.js';
 import type { CellStyles } from './xlsx-formats.js';
 import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
+import { decodeText } from './xml-text.js';
 import { columnLetters, columnNumber } from './cell-refs.js';
 
 /** The shared strings of a workbook as the cells that hold them read. */
@@ -207,12 +208,10 @@ export class SheetRows implements XmlHandler {
  */
 function referenceColumn(ref: string): number {
   let n = 0;
-  let digits = false;
   for (let i = 0; i < ref.length; i++) {
     const c = ref.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a && !digits) n = n * 26 + c - 64;
-    else if (c >= 0x30 && c <= 0x39) digits = true;
-    else if (digits && n > 0 && c !== 0x24) break;
+    if (c >= 0x41 && c <= 0x5a) n = n * 26 + c - 64;
+    else if (c >= 0x30 && c <= 0x39) break; // the row number: nothing after it counts
   }
   return n;
 }
@@ -241,8 +240,9 @@ const TEXT_RUN = /<(?:[\w.-]+:)?t(?:\s[^>]*)?(?:\/>|>([\s\S]*?)<\/(?:[\w.-]+:)?t
 function inlineText(inner: string): string {
   let raw = '';
   for (const m of inner.replace(RUBY, '').matchAll(TEXT_RUN)) raw += m[1] ?? '';
-  if (isPlainText(raw) && !raw.includes('<')) return raw;
-  // Entities, line ends and any markup inside the runs, as an XML parser reads `<t>…</t>`.
+  // Entities and line ends, as an XML parser reads the text of `<t>…</t>`...
+  if (!raw.includes('<')) return isPlainText(raw) ? raw : decodeText(raw);
+  // ...and markup inside the runs too, for which it takes a scanner.
   let text = '';
   const scanner = new XmlScanner({
     open() {},
