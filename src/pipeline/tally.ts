@@ -4,8 +4,9 @@ import { STATUSES, type MoneyTotals, type RowOutcome, type Status } from './type
 
 export class Tally {
   readonly counts: Record<Status, number> = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-  private readonly created: Record<string, string> = {};
-  private readonly sheet: Record<string, string> = {};
+  // By currency as the platform names it: no prototype, so a currency called `constructor` is a currency.
+  private readonly created: Record<string, string> = Object.create(null) as Record<string, string>;
+  private readonly sheet: Record<string, string> = Object.create(null) as Record<string, string>;
   rows = 0;
 
   /** `sheetPrice` is the price a row stands for (its own, or its package's once resolved). */
