@@ -1,7 +1,7 @@
 // What the platform answers, read leniently where the contract says it varies (numbers and booleans
 // as strings, ids as numbers, nulls for absent fields) and strictly everywhere else: an answer that
 // does not fit is reported, never guessed at.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Client, ClientPackage, Package } from './api-types.js';
 import { canonicalDecimal } from '../validate/money.js';
 

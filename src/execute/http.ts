@@ -2,7 +2,8 @@
 // (status, headers, the whole body as text) or no answer (a code and a few words). The body is
 // always read to its end or destroyed, so the socket goes back to the pool. Nothing from the request
 // (headers, so the token) ever reaches the outcome: network failures keep only their code.
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Pool } from './undici-pool.js';
 
 export interface HttpRequest {
   readonly origin: string;

@@ -2,7 +2,7 @@
 // hand-edited file fails with the path of the bad value instead of a confusing answer later.
 
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normaliseUnit, parseIsoDay } from './calendar.js';
 import { canonicalDecimal } from './money.js';
 

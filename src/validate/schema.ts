@@ -4,7 +4,7 @@
 // issues become `Column Header: what is wrong` messages. Valid rows, nearly all of them, take a fast
 // path through the same group functions without zod: zod costs about 2 µs a row (measured), as much
 // as parsing the CSV line itself. Both paths give the same record (test/validate/schema.test.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AssignmentRecord, CellValue, ColumnMap, Field, SourceRow } from '../pipeline/types.js';
 import { parseDate, type DateContext } from './dates.js';
 import { parseEmail, parseId, parseName, quoted, type FieldReading } from './fields.js';
