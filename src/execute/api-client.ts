@@ -4,7 +4,7 @@
 // caller to read back. The token goes into the Authorization header and nowhere else.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { RunError } from '../errors.js';
 import {
   clientPackagesAnswer,
@@ -90,6 +90,9 @@ export class ApiClient {
   private readonly ownPools: Dispatcher[] = [];
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  /** Aborted by close(): a read waiting to be sent again gives up rather than outlive the client. */
+  private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
 
   constructor(private readonly options: ApiClientOptions) {
     this.main = baseOf(options.apiUrl);
@@ -99,7 +102,7 @@ export class ApiClient {
     if (/[\x00-\x1f\x7f]/.test(this.token)) {
       throw new RunError('CONFIG', 'PLATFORM_STAFF_TOKEN contains a line break or another control character; set it again.');
     }
-    this.sleep = options.sleep ?? ((ms) => delay(ms));
+    this.sleep = options.sleep ?? ((ms) => delay(ms, undefined, { signal: this.closing.signal }));
     this.random = options.random ?? Math.random;
   }
 
@@ -189,9 +192,13 @@ export class ApiClient {
     return listed.packages;
   }
 
-  /** Closes the pools this client made; a dispatcher from `dispatcherFor` is left to whoever made it. */
-  async close(): Promise<void> {
-    await Promise.all(this.ownPools.map((pool) => pool.close()));
+  /** Closes the pools this client made (a dispatcher from `dispatcherFor` is left to whoever made it) and ends every wait before a retry. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closing.abort();
+      this.closed = Promise.all(this.ownPools.map((pool) => pool.close())).then(() => undefined);
+    }
+    return this.closed;
   }
 
   /** Throws the RunError a preflight reply calls for, unless it is an answer with an `expected` status. */

@@ -1,5 +1,5 @@
 import { MockAgent } from 'undici';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ApiError } from '../../src/execute/api-client.js';
 import type { CreateBody } from '../../src/execute/api-types.js';
 import { clientFor, serve, TOKEN } from './helpers/client-setup.js';
@@ -248,6 +248,17 @@ describe('read errors', () => {
     const { client } = clientFor(server.url, { retries: 2 });
     await expect(client.listPackages()).rejects.toMatchObject({ httpStatus: 503, message: 'maintenance' });
     expect(server.requests).toHaveLength(3);
+  });
+
+  test('close() ends a wait before a retry: the read gives up and sends nothing more', async () => {
+    const server = await serve((_req, res) => json(res, 500, failure('internal error')));
+    const { client } = clientFor(server.url, { retries: 5, sleep: undefined, random: () => 1 });
+    const search = client.searchClientsByEmail('c1@example.com');
+    search.catch(() => undefined);
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    await client.close();
+    await expect(search).rejects.toThrow(/abort/i);
+    expect(server.requests).toHaveLength(1);
   });
 
   test('a 503 with Retry-After waits that long before the retry', async () => {
