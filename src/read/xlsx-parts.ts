@@ -4,6 +4,7 @@
 // LibreOffice writes `date1904="true"`). These parts are small, so they are read whole.
 import { basename } from 'node:path';
 import { RunError } from '../errors.js';
+import { decodeValue } from './xml-text.js';
 import type { ZipArchive, ZipEntry } from './zip.js';
 
 export interface SheetInfo {
@@ -110,17 +111,7 @@ function firstElement(xml: string, localName: string): Record<string, string> | 
 function attributes(source: string): Record<string, string> {
   const attrs: Record<string, string> = {};
   for (const m of source.matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    attrs[m[1] ?? ''] = decodeEntities(m[2] ?? m[3] ?? '');
+    attrs[m[1] ?? ''] = decodeValue(m[2] ?? m[3] ?? '');
   }
   return attrs;
-}
-
-export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e: string) => {
-    const lower = e.toLowerCase();
-    if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
-    if (lower.startsWith('#')) return String.fromCodePoint(parseInt(lower.slice(1), 10));
-    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[lower] ?? _;
-  });
 }

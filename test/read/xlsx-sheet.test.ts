@@ -101,6 +101,43 @@ describe('references and styles a file can get wrong', () => {
   });
 });
 
+describe('the workbook part', () => {
+  const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  function workbookNaming(sheetName: string): string {
+    const path = join(dir, `w${n++}.xlsx`);
+    writeZip(path, {
+      '[Content_Types].xml': '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+      '_rels/.rels': `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="${rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+      'xl/workbook.xml': `<workbook xmlns="${ns}" xmlns:r="${rel}"><sheets><sheet name="${sheetName}" sheetId="1" r:id="r1"/></sheets></workbook>`,
+      'xl/_rels/workbook.xml.rels': `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="${rel}/worksheet" Target="s.xml"/></Relationships>`,
+      'xl/s.xml': `<worksheet xmlns="${ns}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>`,
+    });
+    return path;
+  }
+
+  test('a sheet name is read with its entities decoded, and found by it', async () => {
+    const rows: SourceRow[] = [];
+    for await (const row of readRawRows(workbookNaming('R&amp;D &#x263A; &#9731;'), { sheet: 'R&D ☺ ☃' })) rows.push(row);
+    expect(rows[0]?.cells).toEqual(['x']);
+  });
+
+  test.each([
+    ['beyond the last character', '&#x110000;'],
+    ['that XML does not allow', '&#1;'],
+    ['undefined', '&nbsp;'],
+  ])('a character entity %s in a sheet name is refused as a damaged workbook, naming the file', async (_, entity) => {
+    const path = workbookNaming(`Data ${entity}`);
+    const error = await refusal((async () => {
+      for await (const _row of readRawRows(path)) {
+        // reading
+      }
+    })());
+    expect(error.code).toBe('FILE_CORRUPT');
+    expect(error.message).toMatch(/^w\d+\.xlsx cannot be read as an Excel workbook: (malformed character entity|undefined entity)$/);
+  });
+});
+
 test('rows read the same whatever the chunks the XML comes in', () => {
   const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
   let data = '';
