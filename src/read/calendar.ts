@@ -43,12 +43,13 @@ export function isoDate(year: number, month: number, day: number): string {
   return `${y}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
-/** Serial numbers beyond 9999-12-31 are not dates in Excel either. */
-const MAX_SERIAL = 2958465;
-// 1900-01-01 is serial 1 in the 1900 system and 1970-01-01 is serial 25569.
-const UNIX_EPOCH_1900 = 25569;
+/** 1970-01-01 as a serial number of the 1900 date system, in which 1900-01-01 is serial 1. */
+export const UNIX_EPOCH_1900 = 25569;
 // 1904-01-01 is serial 0 in the 1904 system, 24107 days before 1970-01-01.
 const UNIX_EPOCH_1904 = 24107;
+/** Serial numbers beyond 9999-12-31 are not dates in Excel either: 2958465 in the 1900 system, 1462 fewer in the 1904 one. */
+const MAX_SERIAL_1900 = 2958465;
+const MAX_SERIAL_1904 = MAX_SERIAL_1900 - (UNIX_EPOCH_1900 - UNIX_EPOCH_1904);
 
 /**
  * The date (and time of day) Excel shows for a serial number, or undefined when Excel would not show
@@ -57,7 +58,7 @@ const UNIX_EPOCH_1904 = 24107;
  * the non-date `1900-02-29`, which validation then refuses like any other impossible date.
  */
 export function excelSerialToDate(serial: number, date1904: boolean): DateCell | undefined {
-  if (!Number.isFinite(serial) || serial < (date1904 ? 0 : 1) || serial > MAX_SERIAL) return undefined;
+  if (!Number.isFinite(serial) || serial < (date1904 ? 0 : 1) || serial > (date1904 ? MAX_SERIAL_1904 : MAX_SERIAL_1900)) return undefined;
   let whole = Math.floor(serial);
   let seconds = Math.round((serial - whole) * 86400);
   if (seconds === 86400) {

@@ -5,7 +5,7 @@
 // reference are numbered as they come, a date is a number whose format shows a date, worked out from
 // the serial number without a JS Date (calendar.ts).
 import type { CellValue, ErrorCell, SourceRow } from '../pipeline/types.js';
-import { excelSerialToDate } from './calendar.js';
+import { excelSerialToDate, UNIX_EPOCH_1900 } from './calendar.js';
 import { isBlankRow, unescapeFormulaText } from './cells.js';
 import type { CellStyles } from './xlsx-formats.js';
 import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
@@ -221,8 +221,8 @@ function referenceColumn(ref: string): number {
  * into a Date and this reader took the serial number back from it.
  */
 function throughDate(serial: number): number {
-  const ms = Math.round((serial - 25569) * 24 * 3600 * 1000);
-  return Math.abs(ms) <= 8.64e15 ? ms / 86_400_000 + 25569 : NaN;
+  const ms = Math.round((serial - UNIX_EPOCH_1900) * 24 * 3600 * 1000);
+  return Math.abs(ms) <= 8.64e15 ? ms / 86_400_000 + UNIX_EPOCH_1900 : NaN;
 }
 
 /** exceljs decoded string cells once more after the XML parser had: `&amp;lt;` reads as `<`. */

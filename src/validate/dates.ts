@@ -2,7 +2,7 @@
 // (never a JS Date, so no time zone). Day/month order is never guessed: `--date-format` says it, or a
 // value settles it by a part above 12, or the file's other values do (see inferDayOrder).
 import type { CellValue, DateFormat } from '../pipeline/types.js';
-import { daysFromCivil, excelSerialToDate, isoDate, isRealDate } from '../read/calendar.js';
+import { daysFromCivil, excelSerialToDate, isoDate, isRealDate, UNIX_EPOCH_1900 } from '../read/calendar.js';
 
 export type DayOrder = 'DMY' | 'MDY';
 export type DateReading = { ok: true; iso: string } | { ok: false; reason: string };
@@ -13,8 +13,8 @@ export const MAX_YEAR = 2200;
  * A bare number in a date column is read as an Excel serial date only from 1950-01-01 to
  * 2200-12-31: below that it is far likelier a year (2025), a count or a typo than a date.
  */
-export const MIN_SERIAL = daysFromCivil(1950, 1, 1) + 25569;
-export const MAX_SERIAL = daysFromCivil(MAX_YEAR, 12, 31) + 25569;
+export const MIN_SERIAL = daysFromCivil(1950, 1, 1) + UNIX_EPOCH_1900;
+export const MAX_SERIAL = daysFromCivil(MAX_YEAR, 12, 31) + UNIX_EPOCH_1900;
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const WEEKDAY = /^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+/i;
@@ -37,10 +37,8 @@ export function parseDate(cell: CellValue, context: DateContext): DateReading | 
   if (typeof cell === 'boolean') return { ok: false, reason: `"${cell ? 'TRUE' : 'FALSE'}" is not a date` };
   if (typeof cell === 'object') {
     if (cell.kind === 'error') return { ok: false, reason: `the cell shows the error ${cell.text}` };
-    const plain = plainIso(cell.iso);
-    if (plain !== undefined) return plain;
-    const [y, m, d] = cell.iso.split('-').map(Number);
-    return checked(y ?? NaN, m ?? NaN, d ?? NaN, cell.iso);
+    // A date cell's day is always written YYYY-MM-DD (read/calendar.ts); 1900-02-29 is then refused.
+    return plainIso(cell.iso) ?? { ok: false, reason: `"${cell.iso}" is not a date` };
   }
   const text = cell.trim();
   if (text === '') return undefined;

@@ -3,6 +3,7 @@
 // cell (`t="str"`, never a formula, whatever it starts with). The XML is what exceljs wrote for the same
 // values, so the results read back as they always have.
 import type { CellValue, DateCell } from '../pipeline/types.js';
+import { UNIX_EPOCH_1900 } from '../read/calendar.js';
 import { columnLetters } from '../read/cell-refs.js';
 import { dateCellText, dateCellToDate, startsLikeFormula } from './cells.js';
 import { DATE_FORMAT, DATE_TIME_FORMAT, TEXT_FORMAT, type CellLook, type StyleSheet } from './xlsx-styles.js';
@@ -38,7 +39,7 @@ function dateSerial(cell: DateCell): number | undefined {
   let serial = serials.get(key);
   if (serial === undefined) {
     const date = dateCellToDate(cell);
-    serial = date ? 25569 + date.getTime() / MS_PER_DAY : null;
+    serial = date ? UNIX_EPOCH_1900 + date.getTime() / MS_PER_DAY : null;
     if (serials.size >= MAX_CACHED_SERIALS) serials.clear();
     serials.set(key, serial);
   }

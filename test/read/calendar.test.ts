@@ -19,6 +19,7 @@ describe('Excel serial numbers', () => {
     [0, '1904-01-01'],
     [42735, '2021-01-01'],
     [1, '1904-01-02'],
+    [2957003, '9999-12-31'],
   ])('1904 system: %d is %s', (serial, iso) => {
     expect(excelSerialToDate(serial, true)?.iso).toBe(iso);
   });
@@ -33,6 +34,7 @@ describe('Excel serial numbers', () => {
     expect(excelSerialToDate(0, false)).toBeUndefined();
     expect(excelSerialToDate(-1, false)).toBeUndefined();
     expect(excelSerialToDate(2958466, false)).toBeUndefined();
+    expect(excelSerialToDate(2957004, true)).toBeUndefined();
     expect(excelSerialToDate(Number.NaN, false)).toBeUndefined();
   });
 
