@@ -258,10 +258,16 @@ function toUnits(value: string, scale: number): bigint {
 
 function fromUnits(units: bigint, scale: number): string {
   const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
-  const whole = digits.slice(0, digits.length - scale);
-  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '');
-  const text = fraction === '' ? whole : `${whole}.${fraction}`;
+  return unitsText((negative ? -units : units).toString(), negative, scale);
+}
+
+/** A whole number of units as a canonical decimal: the last `scale` of `magnitude`'s digits after the point. */
+function unitsText(magnitude: string, negative: boolean, scale: number): string {
+  const digits = magnitude.padStart(scale + 1, '0');
+  const point = digits.length - scale;
+  let end = digits.length;
+  while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+  const text = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
   return negative && text !== '0' ? `-${text}` : text;
 }
 
@@ -299,14 +305,8 @@ function smallUnits(value: string, scale: number): number {
 }
 
 function fromSmallUnits(units: number, scale: number): string {
-  if (scale === 0) return String(units === 0 ? 0 : units);
   const negative = units < 0;
-  const digits = String(negative ? -units : units).padStart(scale + 1, '0');
-  const point = digits.length - scale;
-  let end = digits.length;
-  while (end > point && digits.charCodeAt(end - 1) === 48) end--;
-  const text = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
-  return negative && text !== '0' ? `-${text}` : text;
+  return unitsText(String(negative ? -units : units), negative, scale);
 }
 
 /** `1200.5` → `1,200.50 USD`: grouped, at least two decimals, the currency after. */
