@@ -2,7 +2,7 @@
 // the end by rename so a good earlier file is only ever replaced by a complete new one.
 import type { RowOutcome, RunSummary, SourceRow } from '../pipeline/types.js';
 import { removeIfPresent } from './atomic.js';
-import { RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow } from './layout.js';
+import { RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow, type SheetLayout } from './layout.js';
 import { excelSheetName, SheetFile } from './sheet-file.js';
 import { checkTarget, type ResultsTarget } from './target.js';
 
@@ -55,6 +55,7 @@ type State = 'open' | 'finished' | 'aborted';
 
 class ResultsFiles implements ResultsWriter {
   private retry: SheetFile | undefined;
+  private readonly retryLayout: SheetLayout;
   private state: State = 'open';
   /**
    * The write still under way, if any. Writes run one after another even if a caller does not wait:
@@ -65,7 +66,9 @@ class ResultsFiles implements ResultsWriter {
   constructor(
     private readonly options: OpenResultsOptions,
     private readonly results: SheetFile,
-  ) {}
+  ) {
+    this.retryLayout = retryLayout(options.header);
+  }
 
   write(row: SourceRow, outcome: RowOutcome): Promise<void> {
     try {
@@ -119,10 +122,11 @@ class ResultsFiles implements ResultsWriter {
   }
 
   private writeRetry(row: SourceRow, outcome: RowOutcome): Promise<void> | undefined {
-    if (this.retry) return this.retry.addRow(retryRow(row, outcome, this.options.header));
+    const cells = retryRow(row, outcome, this.retryLayout.messageColumn, this.options.header.cells.length);
+    if (this.retry) return this.retry.addRow(cells);
     return this.openRetry().then((retry) => {
       this.retry ??= retry;
-      return this.retry.addRow(retryRow(row, outcome, this.options.header));
+      return this.retry.addRow(cells);
     });
   }
 
@@ -131,7 +135,7 @@ class ResultsFiles implements ResultsWriter {
     return SheetFile.open({
       path: this.options.target.retryPath,
       format: this.options.target.format,
-      layout: retryLayout(this.options.header),
+      layout: this.retryLayout,
       sheetName: excelSheetName(this.options.sheetName),
       autoFilter: false,
     });

@@ -75,12 +75,9 @@ export function retryLayout(header: SourceRow): SheetLayout {
   return { header: [...header.cells, 'message'], messageColumn: width, addedFrom: width };
 }
 
-export function retryRow(row: SourceRow, outcome: RowOutcome, header: SourceRow): CellValue[] {
-  const width = header.cells.length;
-  if (endsWithMessage(header)) {
-    return [...within(row, width - 1), outcome.message, ...row.cells.slice(width)];
-  }
-  return [...within(row, width), outcome.message, ...row.cells.slice(width)];
+/** One retry row: the original cells up to the retry layout's `messageColumn`, the message, then any cells of a ragged row beyond the header. */
+export function retryRow(row: SourceRow, outcome: RowOutcome, messageColumn: number, headerWidth: number): CellValue[] {
+  return [...within(row, messageColumn), outcome.message, ...row.cells.slice(headerWidth)];
 }
 
 function endsWithMessage(header: SourceRow): boolean {
