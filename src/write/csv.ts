@@ -34,8 +34,25 @@ export function csvText(cell: CellValue): string {
  */
 const PIECE_CHARS = 8 * 1024;
 
+// RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
+// break its row in Excel) is quoted, quotes doubled.
+const NEEDS_QUOTES = { ',': /[",\r\n]/, '\t': /["\t\r\n]/ } as const;
+
+/** One row as a line of delimited text, CRLF-ended. */
+export function csvLine(cells: readonly CellValue[], delimiter: ',' | '\t'): string {
+  const needsQuotes = NEEDS_QUOTES[delimiter];
+  let text = '';
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) text += delimiter;
+    const cell = cells[i];
+    if (cell === null || cell === undefined) continue;
+    const field = csvText(cell);
+    text += needsQuotes.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+  }
+  return `${text}\r\n`;
+}
+
 export class CsvSheet {
-  private readonly needsQuotes: RegExp;
   private piece = '';
   private aborted = false;
 
@@ -44,16 +61,13 @@ export class CsvSheet {
     private readonly delimiter: ',' | '\t',
     header: readonly CellValue[],
   ) {
-    // RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
-    // break its row in Excel) is quoted, quotes doubled.
-    this.needsQuotes = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
-    void sink.writeText('\ufeff' + this.line(header));
+    void sink.writeText('\ufeff' + csvLine(header, delimiter));
   }
 
   /** A promise only when the file's buffers are all in use and the caller must wait for the disk. */
   addRow(cells: readonly CellValue[]): Promise<void> | undefined {
     if (this.aborted) throw new Error('results sheet is aborted');
-    this.piece += this.line(cells);
+    this.piece += csvLine(cells, this.delimiter);
     if (this.piece.length < PIECE_CHARS) return undefined;
     const piece = this.piece;
     this.piece = '';
@@ -71,16 +85,5 @@ export class CsvSheet {
     this.piece = '';
     this.sink.destroy();
   }
-
-  private line(cells: readonly CellValue[]): string {
-    let text = '';
-    for (let i = 0; i < cells.length; i++) {
-      if (i > 0) text += this.delimiter;
-      const cell = cells[i];
-      if (cell === null || cell === undefined) continue;
-      const field = csvText(cell);
-      text += this.needsQuotes.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
-    }
-    return `${text}\r\n`;
-  }
 }
+

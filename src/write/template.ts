@@ -2,11 +2,11 @@
 // the date columns, one example row, and a Notes sheet; or the same header and example as CSV.
 import { writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { RunError } from '../errors.js';
 import { columnLetters } from '../read/cell-refs.js';
 import { dateCellToDate } from './cells.js';
+import { csvLine } from './csv.js';
 import { TEMPLATE_COLUMNS, TEMPLATE_GUIDE, type TemplateColumn } from './template-columns.js';
 import { delimiterOf, formatOf } from './target.js';
 
@@ -41,13 +41,8 @@ export async function writeTemplate(options: { format: 'xlsx' | 'csv'; out?: str
 function templateCsv(path: string): Buffer {
   const delimiter = delimiterOf(path);
   const example = TEMPLATE_COLUMNS.map((column) => exampleText(column));
-  const text = stringify([TEMPLATE_COLUMNS.map((column) => column.header), example], {
-    bom: true,
-    delimiter,
-    record_delimiter: 'windows',
-    quote_record_delimiter: true,
-  });
-  return Buffer.from(text, 'utf8');
+  const header = TEMPLATE_COLUMNS.map((column) => column.header);
+  return Buffer.from(`\ufeff${csvLine(header, delimiter)}${csvLine(example, delimiter)}`, 'utf8');
 }
 
 function exampleText(column: TemplateColumn): string {
