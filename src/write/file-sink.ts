@@ -4,6 +4,7 @@
 // held until the garbage collector gets to them: that is resident memory growing with the file.
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { BufferPool, writeTextAt } from './buffers.js';
 
 const BUFFER_BYTES = 256 * 1024;
 /**
@@ -14,10 +15,9 @@ const BUFFER_BYTES = 256 * 1024;
 const MAX_BUFFERS = 8;
 
 export class FileSink {
-  private current: Buffer = Buffer.allocUnsafeSlow(BUFFER_BYTES);
+  private readonly buffers = new BufferPool(BUFFER_BYTES, MAX_BUFFERS);
+  private current: Buffer = this.buffers.take()!;
   private used = 0;
-  private allocated = 1;
-  private readonly free: Buffer[] = [];
   /** Writes under way, each to its own place in the file, so they need not wait for one another. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Where the next write goes. */
@@ -33,16 +33,14 @@ export class FileSink {
    */
   writeText(text: string): Promise<void> | undefined {
     this.check();
-    // A character is at most three bytes: most text fits without being measured first.
-    if (text.length * 3 <= BUFFER_BYTES - this.used) {
-      this.used += this.current.write(text, this.used, 'utf8');
+    const written = writeTextAt(this.current, this.used, text);
+    if (written >= 0) {
+      this.used += written;
       return undefined;
     }
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > BUFFER_BYTES) return this.after(this.flush(), () => this.handOver(Buffer.from(text, 'utf8')));
-    if (this.used + bytes > BUFFER_BYTES) return this.after(this.flush(), () => this.encode(text, bytes));
-    this.encode(text, bytes);
-    return undefined;
+    return this.after(this.flush(), () => this.encode(text));
   }
 
   /** Bytes, copied in; a promise as for writeText. */
@@ -67,9 +65,11 @@ export class FileSink {
     this.used = 0;
   }
 
-  private encode(text: string, bytes: number): void {
-    this.current.write(text, this.used, bytes, 'utf8');
-    this.used += bytes;
+  /** Text into the current buffer, which its caller made room in. */
+  private encode(text: string): void {
+    const written = writeTextAt(this.current, this.used, text);
+    if (written < 0) throw new Error('a write did not wait for the one before it');
+    this.used += written;
   }
 
   private copy(bytes: Uint8Array): void {
@@ -84,7 +84,7 @@ export class FileSink {
     const buffer = this.current;
     this.enqueue(buffer, this.used, true);
     this.used = 0;
-    const next = this.free.pop() ?? (this.allocated < MAX_BUFFERS ? this.allocate() : undefined);
+    const next = this.buffers.take();
     if (next) {
       this.current = next;
       // A turn of the event loop: a writer busy with rows would otherwise hold off the file system's
@@ -96,13 +96,9 @@ export class FileSink {
 
   /** Every buffer is being written: the first to be done comes free (a piece of its own frees none). */
   private async takeFree(): Promise<void> {
-    while (this.free.length === 0) await Promise.race(this.inFlight);
-    this.current = this.free.pop() as Buffer;
-  }
-
-  private allocate(): Buffer {
-    this.allocated++;
-    return Buffer.allocUnsafeSlow(BUFFER_BYTES);
+    let next: Buffer | undefined;
+    while (!(next = this.buffers.take())) await Promise.race(this.inFlight);
+    this.current = next;
   }
 
   /** A piece larger than a buffer, written on its own after what is before it. */
@@ -116,7 +112,7 @@ export class FileSink {
     const done: Promise<void> = this.writeAll(buffer, length, position).then(
       () => {
         this.inFlight.delete(done);
-        if (reuse) this.free.push(buffer);
+        if (reuse) this.buffers.give(buffer);
       },
       (error: unknown) => {
         this.inFlight.delete(done);

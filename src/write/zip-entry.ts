@@ -1,6 +1,7 @@
 // The content of one zip entry streamed in, deflated in pieces on the thread pool (zip-writer.ts
 // writes the headers around it).
 import { constants, crc32, deflateRaw } from 'node:zlib';
+import { BufferPool, writeTextAt } from './buffers.js';
 
 /** Where the archive goes: bytes in order, and a promise when the writer must wait. */
 export interface ZipOutput {
@@ -20,11 +21,10 @@ export class ZipEntryStream {
   private crc = 0;
   private uncompressed = 0;
   private compressed = 0;
+  private readonly buffers = new BufferPool(PIECE_BYTES, MAX_PIECES);
   /** The piece being filled (undefined while the writer waits for a buffer to come free), and how far. */
-  private piece: Buffer | undefined = Buffer.allocUnsafeSlow(PIECE_BYTES);
+  private piece: Buffer | undefined = this.buffers.take();
   private used = 0;
-  private allocated = 1;
-  private readonly free: Buffer[] = [];
   /** Pieces deflating or waiting to be written out, in order: each one's promise that it is written. */
   private readonly queue: Array<Promise<void>> = [];
   /** Writing the deflated pieces out, in order. */
@@ -44,14 +44,9 @@ export class ZipEntryStream {
     if (this.destroyed) throw new Error('the zip entry was destroyed');
     const piece = this.piece;
     if (!piece) throw new Error('a zip entry was written before its buffer came free');
-    // A character is at most three bytes: most text fits without being measured first.
-    if (text.length * 3 <= PIECE_BYTES - this.used) {
-      this.used += piece.write(text, this.used, 'utf8');
-      return this.used >= PIECE_TARGET ? this.send() : undefined;
-    }
-    const size = Buffer.byteLength(text, 'utf8');
-    if (this.used + size <= PIECE_BYTES) {
-      this.used += piece.write(text, this.used, size, 'utf8');
+    const written = writeTextAt(piece, this.used, text);
+    if (written >= 0) {
+      this.used += written;
       return this.used >= PIECE_TARGET ? this.send() : undefined;
     }
     // Longer than the room left: the piece so far, then the text as a piece of its own.
@@ -82,20 +77,14 @@ export class ZipEntryStream {
   private send(): Promise<void> | undefined {
     this.deflate(this.piece as Buffer, this.used, true);
     this.used = 0;
-    this.piece = this.free.pop() ?? (this.allocated < MAX_PIECES ? this.allocate() : undefined);
+    this.piece = this.buffers.take();
     if (this.piece) return undefined;
     return this.takeFree();
   }
 
   private async takeFree(): Promise<void> {
     // A piece of its own (a long text) frees no buffer: wait on until one that does is written.
-    while (this.free.length === 0) await this.queue[0];
-    this.piece = this.free.pop();
-  }
-
-  private allocate(): Buffer {
-    this.allocated++;
-    return Buffer.allocUnsafeSlow(PIECE_BYTES);
+    while (!(this.piece = this.buffers.take())) await this.queue[0];
   }
 
   private deflate(buffer: Buffer, length: number, reuse: boolean): void {
@@ -107,7 +96,7 @@ export class ZipEntryStream {
     piece.catch(() => undefined);
     const written = this.writing.then(async () => {
       const deflated = await piece;
-      if (reuse) this.free.push(buffer);
+      if (reuse) this.buffers.give(buffer);
       this.compressed += deflated.length;
       if (!this.destroyed) await this.out.write(deflated);
       this.queue.shift();

@@ -16,7 +16,8 @@ async function writeArchive(options: { zip64From?: number } = {}) {
   const entry = await zip.stream('xl/worksheets/sheet1.xml');
   let streamed = '';
   for (let i = 0; i < 20_000; i++) {
-    const piece = `<row r="${i}"><c><v>${i} é 😀</v></c></row>`;
+    // Now and then a text longer than a piece's buffer, deflated as a piece of its own.
+    const piece = i % 4000 === 3 ? `<row r="${i}"><c><v>${'é😀'.repeat(200_000)}</v></c></row>` : `<row r="${i}"><c><v>${i} é 😀</v></c></row>`;
     streamed += piece;
     const wait = entry.write(piece);
     if (wait) await wait;
