@@ -5,6 +5,13 @@
 export type Batches<T> = AsyncGenerator<T[], void, undefined>;
 
 /**
+ * The readers split what they read into pieces of this many characters, a batch of rows from each:
+ * a few hundred rows at a time. The rows of a batch live until the last of them is validated and
+ * written, and a smaller batch keeps them out of the old generation of the heap.
+ */
+export const BATCH_CHARS = 16 * 1024;
+
+/**
  * One item at a time from batches, for `for await`. An item already in hand costs one resolved
  * promise. Iterate once, from one consumer at a time.
  */

@@ -9,7 +9,7 @@ import { pipeline, Transform } from 'node:stream';
 import { parse, type Options } from 'csv-parse';
 import { RunError } from '../errors.js';
 import type { SourceRow } from '../pipeline/types.js';
-import type { Batches } from './batches.js';
+import { BATCH_CHARS, type Batches } from './batches.js';
 import { CsvRecords, CsvSyntaxError } from './csv-records.js';
 import { unescapeFormulaText } from './cells.js';
 import type { TextEncodingName } from './sniff.js';
@@ -19,7 +19,6 @@ export type Delimiter = ',' | ';' | '\t';
 /** A record longer than this is an unclosed quote swallowing the file, not data. */
 const MAX_RECORD_BYTES = 1024 * 1024;
 const SAMPLE_BYTES = 64 * 1024;
-const BATCH_CHARS = 16 * 1024;
 /** Not more: the text of a chunk lives until its rows are read, and a longer-lived one outlives garbage collections. */
 const READ_BYTES = 64 * 1024;
 
@@ -109,8 +108,6 @@ async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter:
   const records = new CsvRecords(delimiter, MAX_RECORD_BYTES);
   try {
     for await (const text of decodedText(path, encoding)) {
-      // A few hundred rows at a time: the rows of a batch live until the last of them is validated
-      // and written, and a smaller batch keeps them out of the old generation of the heap.
       for (let at = 0; at < text.length; at += BATCH_CHARS) {
         const rows = sourceRows(records.push(text.slice(at, at + BATCH_CHARS), false), records.records);
         if (rows.length > 0) yield rows;

@@ -2,17 +2,14 @@
 // scanner (xml-scanner.ts): the cell styles' number formats and the shared strings first, then the
 // rows of one sheet, a batch for each chunk of XML. What the XML means is in xlsx-sheet.ts.
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
 import { RunError } from '../errors.js';
 import type { SourceRow } from '../pipeline/types.js';
-import type { Batches } from './batches.js';
+import { BATCH_CHARS, type Batches } from './batches.js';
 import { CellStyles } from './xlsx-formats.js';
 import { SharedStrings, SheetRows } from './xlsx-sheet.js';
 import { readWorkbookInfo, type SheetInfo, type WorkbookInfo } from './xlsx-parts.js';
 import { XmlScanner, type XmlHandler } from './xml-scanner.js';
 import { openZip, type ZipArchive, type ZipEntry } from './zip.js';
-
-const BATCH_CHARS = 16 * 1024;
 
 export interface OpenedWorkbook {
   readonly sheetName: string;
@@ -49,49 +46,46 @@ function chooseSheet(sheets: readonly SheetInfo[], wanted: string | undefined, n
 }
 
 async function* readSheetRows(zip: ZipArchive, info: WorkbookInfo, sheet: SheetInfo, name: string): Batches<SourceRow> {
-  let part: Readable | undefined;
   try {
     const styles = new CellStyles();
-    if (info.styles) await scanPart(zip, info.styles, styles);
+    if (info.styles) await readPart(zip, info.styles, styles);
     let shared: SharedStrings | undefined;
     if (info.sharedStrings) {
       shared = new SharedStrings();
-      await scanPart(zip, info.sharedStrings, shared);
+      await readPart(zip, info.sharedStrings, shared);
     }
     const rows = new SheetRows(shared?.strings, styles, info.date1904);
-    const scanner = new XmlScanner(rows);
-    const decoder = new TextDecoder('utf-8');
-    part = await zip.open(sheet.part);
-    for await (const chunk of part) {
-      scanner.start(decoder.decode(chunk as Buffer, { stream: true }));
-      // A few hundred rows at a time: the rows of a batch live until the last of them is validated
-      // and written, and a smaller batch keeps them out of the old generation of the heap.
-      for (let more = true; more; ) {
-        more = scanner.scan(BATCH_CHARS, false);
-        const batch = rows.take();
-        if (batch.length > 0) yield batch;
-      }
+    for await (const _ of scanPart(zip, sheet.part, rows)) {
+      const batch = rows.take();
+      if (batch.length > 0) yield batch;
     }
-    scanner.push(decoder.decode(), true);
-    const batch = rows.take();
-    if (batch.length > 0) yield batch;
   } catch (error) {
     throw asRunError(error, name);
-  } finally {
-    part?.destroy();
   }
 }
 
-/** Reads a whole part through the scanner into its handler. */
-async function scanPart(zip: ZipArchive, entry: ZipEntry, handler: XmlHandler): Promise<void> {
+/** Reads a part through an XML scanner into `handler`, stopping after every BATCH_CHARS characters or so. */
+async function* scanPart(zip: ZipArchive, entry: ZipEntry, handler: XmlHandler): AsyncGenerator<void, void, undefined> {
   const scanner = new XmlScanner(handler);
   const decoder = new TextDecoder('utf-8');
   const part = await zip.open(entry);
   try {
-    for await (const chunk of part) scanner.push(decoder.decode(chunk as Buffer, { stream: true }), false);
+    for await (const chunk of part) {
+      scanner.start(decoder.decode(chunk as Buffer, { stream: true }));
+      while (scanner.scan(BATCH_CHARS, false)) yield;
+      yield;
+    }
     scanner.push(decoder.decode(), true);
+    yield;
   } finally {
     part.destroy();
+  }
+}
+
+/** Reads a whole part into its handler. */
+async function readPart(zip: ZipArchive, entry: ZipEntry, handler: XmlHandler): Promise<void> {
+  for await (const _ of scanPart(zip, entry, handler)) {
+    // the handler keeps what it reads
   }
 }
 

@@ -2,6 +2,7 @@
 // quoting, CRLF line ends as RFC 4180 writes them and as Excel itself saves CSV.
 import type { CellValue } from '../pipeline/types.js';
 import { dateCellText, startsLikeFormula } from './cells.js';
+import { PIECE_CHARS } from './buffers.js';
 import type { FileSink } from './file-sink.js';
 
 // A plain decimal number, optionally signed or in exponent form: what a spreadsheet reads as a number
@@ -28,11 +29,6 @@ export function csvText(cell: CellValue): string {
   return neutralise(cell.text);
 }
 
-/**
- * Rows go to the file's buffers in pieces of about this many characters: one write a row costs more
- * than the row, and a longer piece would outlive a garbage collection.
- */
-const PIECE_CHARS = 8 * 1024;
 
 // RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
 // break its row in Excel) is quoted, quotes doubled.

@@ -4,6 +4,7 @@
 // the Summary sheet, the parts that tie them together) is written at the end.
 import type { CellValue, RunSummary } from '../pipeline/types.js';
 import { columnLetters } from '../read/cell-refs.js';
+import { PIECE_CHARS } from './buffers.js';
 import type { FileSink } from './file-sink.js';
 import type { SheetLayout } from './layout.js';
 import { summaryRows } from './summary-sheet.js';
@@ -12,12 +13,6 @@ import { workbookParts, type SheetPart } from './xlsx-parts.js';
 import { ADDED_HEADER_FILL, isStatus, statusLook, StyleSheet, type CellLook } from './xlsx-styles.js';
 import { ZipWriter, type ZipEntryStream } from './zip-writer.js';
 
-
-/**
- * Rows go to the zip writer in pieces of about this many characters: one write a row costs more than
- * the row, and a longer piece would outlive a garbage collection.
- */
-const PIECE_CHARS = 8 * 1024;
 /** Rows looked at before the column widths are fixed (XLSX puts widths before the first row). */
 const WIDTH_SAMPLE_ROWS = 100;
 
