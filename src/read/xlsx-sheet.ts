@@ -7,7 +7,7 @@
 import type { CellValue, ErrorCell, SourceRow } from '../pipeline/types.js';
 import { excelSerialToDate, UNIX_EPOCH_1900 } from './calendar.js';
 import { isBlankRow, unescapeFormulaText } from './cells.js';
-import type { CellStyles } from './xlsx-formats.js';
+import type { CellStyles, StyleLook } from './xlsx-formats.js';
 import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
 import { decodeText } from './xml-text.js';
 import { columnLetters, columnNumber } from './cell-refs.js';
@@ -67,9 +67,9 @@ export class SheetRows implements XmlHandler {
   /** The text of the cell's value, undefined when it has none. */
   private value: string | undefined;
   private capturing = false;
-  // The row's cells so far, by column: values (numbers still raw) and styles.
+  // The row's cells so far, by column: values (numbers still raw) and the number formats of their styles.
   private values: Array<CellValue | undefined> = [];
-  private styles: number[] = [];
+  private looks: Array<StyleLook | undefined> = [];
   private widest = 0;
 
   constructor(
@@ -151,13 +151,14 @@ export class SheetRows implements XmlHandler {
     const col = this.column;
     if (col === 0) throw new XmlSyntaxError(`a cell reference names no column (${this.ref ?? ''})`);
     if (col > this.widest) this.widest = col;
-    if (this.style !== 0 && this.cellStyles.look(this.style)) this.styles[col] = this.style;
+    const look = this.style === 0 ? null : this.cellStyles.look(this.style);
+    if (look) this.looks[col] = look;
     if (this.value === undefined) return;
-    this.values[col] = this.cellValue(this.value, this.type, this.styles[col] ?? 0);
+    this.values[col] = this.cellValue(this.value, this.type, this.looks[col]);
   }
 
   /** The value as exceljs gave it: numbers stay raw until the row ends, when the cell's style is final. */
-  private cellValue(text: string, type: string | undefined, style: number): CellValue {
+  private cellValue(text: string, type: string | undefined, look: StyleLook | undefined): CellValue {
     switch (type) {
       case 's':
         return this.shared?.[parseInt(text, 10)] ?? null;
@@ -172,7 +173,7 @@ export class SheetRows implements XmlHandler {
         return parseInt(text, 10) !== 0;
       default: {
         const n = parseFloat(text);
-        return style !== 0 && this.cellStyles.look(style)?.viaDate ? throughDate(n) : n;
+        return look?.viaDate ? throughDate(n) : n;
       }
     }
   }
@@ -183,21 +184,21 @@ export class SheetRows implements XmlHandler {
     for (let col = 1; col <= this.widest; col++) {
       const raw = this.values[col];
       if (raw === undefined) continue;
-      const value = typeof raw === 'number' ? this.numberValue(raw, this.styles[col] ?? 0) : raw;
+      const value = typeof raw === 'number' ? this.numberValue(raw, this.looks[col]) : raw;
       if (value === null) continue;
       while (cells.length < col - 1) cells.push(null);
       cells[col - 1] = value;
     }
     if (!isBlankRow(cells)) this.rows.push({ sourceRow: this.row, cells });
     this.values = [];
-    this.styles = [];
+    this.looks = [];
     this.widest = 0;
     this.row = -1;
   }
 
-  private numberValue(n: number, style: number): CellValue {
+  private numberValue(n: number, look: StyleLook | undefined): CellValue {
     if (!Number.isFinite(n)) return null;
-    if (style !== 0 && this.cellStyles.look(style)?.date) return excelSerialToDate(n, this.date1904) ?? n;
+    if (look?.date) return excelSerialToDate(n, this.date1904) ?? n;
     return n;
   }
 }
