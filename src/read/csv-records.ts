@@ -123,7 +123,7 @@ export class CsvRecords {
         if (c === CR || c === LF) {
           if (rd === '') {
             if (c === CR && i + 1 >= n && !final) break scan;
-            rd = c === LF ? '\n' : s.charCodeAt(i + 1) === LF ? '\r\n' : '\r';
+            rd = lineBreakAt(s, i);
             this.rd = rd;
           }
           const length = recordDelimiterAt(s, i, rd);
@@ -172,9 +172,9 @@ export class CsvRecords {
     const c = s.charCodeAt(at);
     if (c === 0 || c === this.delimiter) return true;
     if (this.rd === '') {
-      if (c === LF) this.rd = '\n';
-      else if (c === CR) this.rd = s.charCodeAt(at + 1) === LF ? '\r\n' : '\r';
-      return c === LF || c === CR;
+      if (c !== LF && c !== CR) return false;
+      this.rd = lineBreakAt(s, at);
+      return true;
     }
     return recordDelimiterAt(s, at, this.rd) > 0;
   }
@@ -190,6 +190,11 @@ export class CsvRecords {
       throw new CsvSyntaxError('CSV_MAX_RECORD_SIZE', this.records);
     }
   }
+}
+
+/** The record delimiter that the line break at `i` is, when it is the file's first: LF, CR LF or a lone CR. */
+function lineBreakAt(s: string, i: number): RecordDelimiter {
+  return s.charCodeAt(i) === LF ? '\n' : s.charCodeAt(i + 1) === LF ? '\r\n' : '\r';
 }
 
 /** Length of the record delimiter at `i` (0 when there is none); -1 when the text ends too soon to tell. */
