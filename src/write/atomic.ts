@@ -8,7 +8,7 @@ import { isRunning } from '../pid.js';
 import { FileSink } from './file-sink.js';
 
 export class TempFile {
-  /** Where the writers put the bytes. */
+  /** Where the writers put the bytes; this file alone ends or destroys it. */
   readonly sink: FileSink;
   private closing: Promise<void> | undefined;
 
@@ -33,9 +33,14 @@ export class TempFile {
     }
   }
 
+  /** Everything the writers put in the sink is in the file: a write that failed is thrown here. */
+  written(): Promise<void> {
+    return this.sink.end();
+  }
+
   /** Writes out what the writers left in the sink, makes the bytes durable, then renames into place. */
   async publish(): Promise<void> {
-    await this.sink.end();
+    await this.written();
     await this.handle.sync();
     await this.close();
     try {

@@ -70,16 +70,15 @@ export class CsvSheet {
     return this.sink.writeText(piece);
   }
 
+  /** Hands the last rows to the sink; its owner (a TempFile) ends it. */
   async close(): Promise<void> {
     if (this.piece !== '') await this.sink.writeText(this.piece);
     this.piece = '';
-    await this.sink.end();
   }
 
-  async abort(): Promise<void> {
+  abort(): void {
     this.aborted = true;
     this.piece = '';
-    this.sink.destroy();
   }
 }
 

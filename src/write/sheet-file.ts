@@ -40,9 +40,10 @@ export class SheetFile {
     return this.sheet.addRow(cells);
   }
 
-  /** Writes the end of the file into the temp file; nothing is in place yet. */
+  /** Writes the end of the file into the temp file (a failed write is thrown here); nothing is in place yet. */
   async complete(summary?: RunSummary): Promise<void> {
     await this.sheet.close(summary);
+    await this.file.written();
   }
 
   publish(): Promise<void> {
@@ -50,7 +51,7 @@ export class SheetFile {
   }
 
   async discard(): Promise<void> {
-    await this.sheet.abort();
+    this.sheet.abort();
     await this.file.discard();
   }
 }

@@ -64,7 +64,7 @@ export class XlsxSheet {
     return this.write(piece);
   }
 
-  /** Completes the file; with a summary, adds the `Summary` sheet after the rows. */
+  /** Hands the rest of the file to the sink (its owner, a TempFile, ends it); with a summary, adds the `Summary` sheet after the rows. */
   async close(summary?: RunSummary): Promise<void> {
     if (this.sample) await this.startRows();
     const lastRow = this.rowNumber;
@@ -83,16 +83,14 @@ export class XlsxSheet {
     }
     for (const [name, xml] of workbookParts(sheets, this.styles.xml())) await this.zip.add(name, xml);
     await this.zip.finish();
-    await this.options.sink.end();
   }
 
-  async abort(): Promise<void> {
-    // The caller removes the file.
+  /** Stops the sheet; the sink's owner stops the sink and removes the file. */
+  abort(): void {
     this.aborted = true;
     this.sample = undefined;
     this.piece = '';
     this.entry?.destroy();
-    this.options.sink.destroy();
   }
 
   private async startRows(): Promise<void> {
