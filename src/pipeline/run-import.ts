@@ -1,6 +1,5 @@
 // The whole import, top to bottom: read, check access, load packages, run each row, write results.
 import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
@@ -9,9 +8,9 @@ import { RowExecutor, INTERRUPTED_MESSAGE } from '../execute/executor.js';
 import { Journal } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import { Lookups } from '../resolve/lookups.js';
-import { indexPackages, type PackageIndex } from '../resolve/resolve.js';
+import { indexPackages } from '../resolve/resolve.js';
 import type { Sandbox } from '../sandbox/server.js';
-import { identityKey, readRecords, type RecordItem } from '../validate/index.js';
+import { identityKey, readRecords } from '../validate/index.js';
 import { openResultsWriter, resultsTarget } from '../write/index.js';
 import { countRows, summarize } from './common.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type RunHooks, type RunResult } from './options.js';
@@ -68,29 +67,18 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   let stream: Awaited<ReturnType<typeof readRecords>> | undefined;
   try {
     stream = await readRecords(options.file, options);
-    const lookups = new Lookups(api);
-    const journalPath = `${target.resultsPath}.journal`;
+    // The first rows are read and validated while the preflight is out (reading sends nothing), so
+    // the first lookups leave as soon as it answers. Nothing from the sheet is sent before it has.
+    const items = stream.items[Symbol.asyncIterator]();
+    const firstItem = items.next();
+    firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the preflight fails
     log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
-    const preflight = api.preflight();
-    // While the preflight is out, the first rows are read and their clients searched in the slots it
-    // leaves free. Not when resuming: the first rows may be done and need no search.
-    const early = readAhead(stream.items[Symbol.asyncIterator](), {
-      until: preflight,
-      lookups,
-      emailsWanted: existsSync(journalPath) ? 0 : limits.concurrency - PREFLIGHT_REQUESTS,
-    });
-    let packages: PackageIndex;
-    try {
-      packages = indexPackages(await preflight);
-    } finally {
-      // A read error is thrown by the loop below, or not at all if the preflight failed.
-      await early;
-    }
+    const packages = indexPackages(await api.preflight());
     log(`${packages.all.length} packages on the platform`);
 
     const journal = options.dryRun
       ? undefined
-      : await Journal.open(journalPath, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl });
+      : await Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl });
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
 
     const stop = new AbortController();
@@ -102,7 +90,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
 
     const executor = new RowExecutor({
       api,
-      lookups,
+      lookups: new Lookups(api),
       packages,
       journal,
       onExisting: options.onExisting ?? 'skip',
@@ -133,7 +121,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const inFlight = new Set<Promise<void>>();
     const maxRowsInFlight = limits.concurrency * 4;
     try {
-      for await (const item of await early) {
+      for await (const item of startingWith(firstItem, items)) {
         const seq = await queue.reserve();
         const { row } = item;
         if (item.outcome) {
@@ -162,6 +150,11 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       await Promise.all(inFlight);
       await queue.flushed();
     } catch (error) {
+      // Nothing more is sent, and the rows under way end (their outcomes reach the journal) before
+      // the files close under them; what they go on to fail with is beside the error that ended the run.
+      stop.abort();
+      await Promise.allSettled(inFlight);
+      await queue.flushed().catch(() => undefined);
       await writer.abort();
       await journal?.close();
       throw error;
@@ -199,57 +192,22 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   }
 }
 
-/** The preflight's own requests: the slots beyond these are free while it is out. */
-const PREFLIGHT_REQUESTS = 3;
-/** Rows read ahead while the preflight is out, at most: enough to find a slot's worth of emails. */
-const MAX_ROWS_AHEAD = 1000;
-
-/**
- * Reads the first rows while `until` is pending (the first row in any case), and starts the email
- * search of each new client among them, up to `emailsWanted`. Every row naming a client by email
- * needs its search before anything else, and the rows share it; a search whose rows never run (the
- * preflight failed) is dropped. Resolves to the rows read, then the rest, in order: a read error or
- * the end is met where it happened.
- */
-async function readAhead(
-  items: AsyncIterator<RecordItem>,
-  { until, lookups, emailsWanted }: { until: Promise<unknown>; lookups: Lookups; emailsWanted: number },
-): Promise<AsyncIterableIterator<RecordItem>> {
-  let settled = false;
-  until.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  const ahead: RecordItem[] = [];
-  const emails = new Set<string>();
-  let stoppedAt: Promise<IteratorResult<RecordItem>> | undefined;
-  while (ahead.length === 0 || (!settled && emails.size < emailsWanted && ahead.length < MAX_ROWS_AHEAD)) {
-    const next = items.next();
-    const result = await next.catch(() => undefined);
-    if (!result || result.done) {
-      stoppedAt = next;
-      break;
-    }
-    ahead.push(result.value);
-    const email = result.value.record?.clientEmail?.trim().toLowerCase();
-    if (!email || emails.size >= emailsWanted || emails.has(email)) continue;
-    emails.add(email);
-    lookups.clientsByEmail(email).catch(() => undefined); // its rows await the same promise and report the error
-  }
-  let index = 0;
-  const replay: AsyncIterableIterator<RecordItem> = {
+/** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */
+function startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
+  let early: Promise<IteratorResult<T>> | undefined = first;
+  return {
     next() {
-      if (index < ahead.length) return Promise.resolve({ done: false, value: ahead[index++]! });
-      return stoppedAt ?? items.next();
+      const next = early ?? rest.next();
+      early = undefined;
+      return next;
     },
     async return() {
-      return (await items.return?.()) ?? { done: true, value: undefined };
+      return (await rest.return?.()) ?? { done: true, value: undefined };
     },
     [Symbol.asyncIterator]() {
-      return replay;
+      return this;
     },
   };
-  return replay;
 }
 
 function pendingOutcome(row: SourceRow): RowOutcome {

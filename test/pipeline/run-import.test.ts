@@ -1,6 +1,5 @@
 // The whole import against the real sandbox in-process: what the server recorded and what the results say.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { readdir, readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/pipeline/run-import.js';
@@ -153,51 +152,23 @@ describe('runImport against the sandbox', () => {
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
-  it('looks up the first clients while the preflight is out, each once', async () => {
-    const s = await start({ latencyMs: 300 });
+  it('a quote left open part way down the sheet: the rows above it are done, the run ends with the reason, and once fixed a rerun does the rest', async () => {
+    const s = await start();
     const dir = await tempDir();
-    const rows = creatableRows(12, 6);
-    const file = await writePlannedCsv(dir, rows);
-    const sent: string[] = [];
-    let firstAnswerAt: number | undefined;
-    const onCreate = ({ request }: { request: { path: string } }) => sent.push(decodeURIComponent(request.path));
-    const onHeaders = () => (firstAnswerAt ??= sent.length);
-    subscribe('undici:request:create', onCreate as (message: unknown) => void);
-    subscribe('undici:request:headers', onHeaders);
-    try {
-      const result = await runImport({ file, ...connection(s), concurrency: 16 });
-      expect(result.summary.counts.created).toBe(12);
-    } finally {
-      unsubscribe('undici:request:create', onCreate as (message: unknown) => void);
-      unsubscribe('undici:request:headers', onHeaders);
-    }
-    const beforeAnyAnswer = sent.slice(0, firstAnswerAt);
-    const emails = [...new Set(rows.map((r) => r.email))];
-    expect(beforeAnyAnswer.filter((path) => path.includes('search_by=email'))).toHaveLength(emails.length);
-    for (const email of emails) expect(beforeAnyAnswer.some((path) => path.includes(`search_term=${email.toLowerCase()}`)), email).toBe(true);
-    expect(sent.filter((path) => path.includes('search_by=email'))).toHaveLength(emails.length);
-  });
+    // Past the first thousand rows, which are read before any is sent (they settle the day/month order).
+    const rows = creatableRows(1200, 50);
+    const file = await writePlannedCsv(dir, rows.slice(0, 1100));
+    const after = await readFile(await writePlannedCsv(dir, rows.slice(1100), 'rest.csv'), 'utf8');
+    await appendFile(file, `${rows[0]!.email},"${rows[0]!.packageName},2028-01-01,,never closed\n${after.slice(after.indexOf('\n') + 1)}`);
+    await expect(runImport({ file, ...connection(s), concurrency: 4 })).rejects.toMatchObject({ code: 'FILE_CORRUPT' });
+    // The rows under way when the open quote was found were let finish and recorded.
+    expect(s.inspect.created()).toHaveLength(1100);
 
-  it('a resumed run looks up only the clients of the rows left to do', async () => {
-    const s = await start({ latencyMs: 10 });
-    const dir = await tempDir();
-    // Rows 1-20 spread over ten clients; rows 21-40 all belong to the first.
-    const spread = creatableRows(20, 10);
-    const rest = creatableRows(200, 1).slice(0, 20).map((r) => ({ ...r, validFrom: r.validFrom.replace('2027', '2028') }));
-    const file = await writePlannedCsv(dir, [...spread, ...rest]);
-    const controller = new AbortController();
-    const first = await runImport(
-      { file, ...connection(s), rate: 100, concurrency: 1, signal: controller.signal },
-      { progress: (p) => (p.done >= 20 ? controller.abort() : undefined) },
-    );
-    expect(first.summary.counts.pending).toBeGreaterThan(0);
-    const searchesBefore = s.inspect.requests().byRoute['GET /platform/v1/clients']?.['200'] ?? 0;
-
-    const second = await runImport({ file, ...connection(s), rate: 200 });
-    expect(second.summary.counts.created).toBe(40);
+    await writePlannedCsv(dir, rows);
+    const second = await runImport({ file, ...connection(s), concurrency: 4 });
+    expect(second.summary.counts.created).toBe(1200);
+    expect(s.inspect.created()).toHaveLength(1200);
     expect(s.inspect.duplicates()).toEqual([]);
-    // The preflight's own request, and the one client the rows left need.
-    expect((s.inspect.requests().byRoute['GET /platform/v1/clients']?.['200'] ?? 0) - searchesBefore).toBe(2);
   });
 
   it('refuses a directory token before sending anything', async () => {
