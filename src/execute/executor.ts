@@ -126,6 +126,8 @@ export class RowExecutor {
     const body = createBody(record, client.id, pkg.id);
     let attempts = earlierAttempts;
     for (let attemptThisRun = 1; ; attemptThisRun++) {
+      // Once the run stops (Ctrl-C, or a fatal error on another row), a create not yet sent stays unsent.
+      if (signal?.aborted) return { ...pending(record), ...base, ...(attempts > 0 && { attempts }) };
       attempts++;
       await journal?.intent(key, before, attempts);
       const result = await api.createClientPackage(body);
@@ -213,7 +215,6 @@ export class RowExecutor {
         };
       }
       await this.options.sleep(decision.delayMs, signal);
-      if (signal?.aborted) return { ...pending(record), ...base, attempts };
     }
   }
 

@@ -179,6 +179,23 @@ describe('RowExecutor', () => {
     await expect(executor(platform).run(record(2))).rejects.toMatchObject({ code: 'TOKEN_NOT_STAFF' });
   });
 
+  it('sends no create once the run has stopped, even for a row already past its lookups', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const controller = new AbortController();
+    const lookups = new Lookups({
+      searchClientsByEmail: (email) => platform.searchClientsByEmail(email),
+      listClientPackages: async (clientId) => {
+        const found = await platform.listClientPackages(clientId);
+        controller.abort(); // Ctrl-C while the row read the client's packages
+        return found;
+      },
+    });
+    const { ex } = executor(platform, { signal: controller.signal, lookups });
+    const r = record(2);
+    expectOutcome(await ex.execute(r, identityKey(r)), { status: 'pending', messageIncludes: 'interrupted' });
+    expect(platform.posts).toHaveLength(0);
+  });
+
   it('leaves a row pending when interrupted while waiting to retry', async () => {
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     platform.faults = ['500-before'];
