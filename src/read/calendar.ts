@@ -58,13 +58,15 @@ const MAX_SERIAL_1904 = MAX_SERIAL_1900 - (UNIX_EPOCH_1900 - UNIX_EPOCH_1904);
  * the non-date `1900-02-29`, which validation then refuses like any other impossible date.
  */
 export function excelSerialToDate(serial: number, date1904: boolean): DateCell | undefined {
-  if (!Number.isFinite(serial) || serial < (date1904 ? 0 : 1) || serial > (date1904 ? MAX_SERIAL_1904 : MAX_SERIAL_1900)) return undefined;
+  const last = date1904 ? MAX_SERIAL_1904 : MAX_SERIAL_1900;
+  if (!Number.isFinite(serial) || serial < (date1904 ? 0 : 1) || serial >= last + 1) return undefined;
   let whole = Math.floor(serial);
   let seconds = Math.round((serial - whole) * 86400);
   if (seconds === 86400) {
     whole += 1;
     seconds = 0;
   }
+  if (whole > last) return undefined;
   const time = seconds === 0 ? undefined : clock(seconds);
   let iso: string;
   if (date1904) {

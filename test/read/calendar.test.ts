@@ -24,6 +24,11 @@ describe('Excel serial numbers', () => {
     expect(excelSerialToDate(serial, true)?.iso).toBe(iso);
   });
 
+  test('the last day Excel holds, with a time of day', () => {
+    expect(excelSerialToDate(2958465.5, false)).toEqual({ kind: 'date', iso: '9999-12-31', time: '12:00:00' });
+    expect(excelSerialToDate(2957003.75, true)).toEqual({ kind: 'date', iso: '9999-12-31', time: '18:00:00' });
+  });
+
   test('the time of day, rounded to the second; midnight has none', () => {
     expect(excelSerialToDate(45672.5, false)).toEqual({ kind: 'date', iso: '2025-01-15', time: '12:00:00' });
     expect(excelSerialToDate(45672.99999999, false)).toEqual({ kind: 'date', iso: '2025-01-16' });
@@ -35,6 +40,7 @@ describe('Excel serial numbers', () => {
     expect(excelSerialToDate(-1, false)).toBeUndefined();
     expect(excelSerialToDate(2958466, false)).toBeUndefined();
     expect(excelSerialToDate(2957004, true)).toBeUndefined();
+    expect(excelSerialToDate(2958465.99999999, false)).toBeUndefined(); // rounds to 10000-01-01
     expect(excelSerialToDate(Number.NaN, false)).toBeUndefined();
   });
 
