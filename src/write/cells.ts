@@ -9,8 +9,8 @@ const FIRST_SAFE_SERIAL_DATE = Date.UTC(1900, 2, 1);
 /** Text a spreadsheet would take for a formula if it were typed, or read from a CSV, as it is. */
 export function startsLikeFormula(text: string): boolean {
   const c = text.charCodeAt(0);
-  // = + - @ tab, carriage return; and the full-width forms, which Apple Numbers folds to their ASCII
-  // twins (csv-stringify's own list). Letters, the usual first character, are past all but those.
+  // = + - @ tab, carriage return; and the full-width ＝ ＋ － ＠, which Apple Numbers folds to their
+  // ASCII twins. Letters, the usual first character, are past all but those.
   if (c > 0x40) return c >= 0xff0b && (c === 0xff1d || c === 0xff0b || c === 0xff0d || c === 0xff20);
   return c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d;
 }

@@ -29,7 +29,6 @@ export function csvText(cell: CellValue): string {
   return neutralise(cell.text);
 }
 
-
 // RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
 // break its row in Excel) is quoted, quotes doubled.
 const NEEDS_QUOTES = { ',': /[",\r\n]/, '\t': /["\t\r\n]/ } as const;
@@ -81,4 +80,3 @@ export class CsvSheet {
     this.piece = '';
   }
 }
-
