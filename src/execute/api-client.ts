@@ -79,7 +79,15 @@ type Route = RequestEvent['route'];
 
 /** What a request came to: an answer with its parsed JSON (if any), or none. */
 type Reply =
-  | { readonly kind: 'answer'; readonly status: number; readonly json: unknown; readonly message: string; readonly retryAfterMs?: number }
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      readonly json: unknown;
+      readonly message: string;
+      readonly retryAfterMs?: number;
+      /** Larger than MAX_ANSWER_BYTES: only its start came, and `message` says so. */
+      readonly truncated?: true;
+    }
   | { readonly kind: 'no-answer'; readonly code: string; readonly message: string; readonly status?: number };
 
 export class ApiClient {
@@ -141,7 +149,7 @@ export class ApiClient {
       const parsed = createdAnswer.safeParse(reply.json);
       if (parsed.success && !isErrorEnvelope(reply.json)) return { kind: 'created', clientPackage: parsed.data, httpStatus: status };
       // It answered success but not in a shape we can read: the package may well exist.
-      const why = parsed.success ? reply.message : describeMismatch(parsed.error);
+      const why = parsed.success || reply.truncated ? reply.message : describeMismatch(parsed.error);
       return { kind: 'unknown', httpStatus: status, message: `the create answered ${status} but the answer could not be read (${this.clean(why)})` };
     }
     if (status >= 500 || status < 200) return { kind: 'unknown', httpStatus: status, message: reply.message };
@@ -247,7 +255,7 @@ export class ApiClient {
     if (reply.kind === 'no-answer') {
       throw new ApiError(`GET ${shown}: ${reply.message}`, { networkError: reply.code, ...(reply.status !== undefined && { httpStatus: reply.status }) });
     }
-    if (!isSuccess(reply.status) || isErrorEnvelope(reply.json)) {
+    if (!isSuccess(reply.status) || isErrorEnvelope(reply.json) || reply.truncated) {
       throw new ApiError(reply.message, { httpStatus: reply.status });
     }
     const parsed = schema.safeParse(reply.json);
@@ -325,7 +333,14 @@ export class ApiClient {
     if (outcome.status === 429) message = `rate limited: still 429 after waiting and sending again ${resends} times (${message})`;
     if (outcome.truncated) message = `HTTP ${outcome.status}: the answer was larger than ${MAX_ANSWER_BYTES} bytes`;
     const retryAfterMs = parseRetryAfter(outcome.headers['retry-after'], Date.now());
-    return { kind: 'answer', status: outcome.status, json, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+    return {
+      kind: 'answer',
+      status: outcome.status,
+      json,
+      message,
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+      ...(outcome.truncated && { truncated: true }),
+    };
   }
 
   /** Server text as shown to a person: short, and never the token even if a proxy echoed it. */

@@ -1,6 +1,7 @@
 // One HTTP exchange over an undici dispatcher, reduced to what the API client decides on: an answer
 // (status, headers, the whole body as text) or no answer (a code and a few words). The body is
-// always read to its end or destroyed, so the socket goes back to the pool. Nothing from the request
+// always read to its end, so the socket goes back to the pool, or the request is aborted (an answer
+// past MAX_ANSWER_BYTES), which closes its connection. Nothing from the request
 // (headers, so the token) ever reaches the outcome: network failures keep only their code.
 import type { Dispatcher } from 'undici';
 import { Pool } from './undici-pool.js';
@@ -64,44 +65,75 @@ export function createPool(origin: string, options: { connections: number; conne
   });
 }
 
-export async function send(dispatcher: Dispatcher, request: HttpRequest): Promise<HttpOutcome> {
-  let response: Dispatcher.ResponseData;
-  try {
-    response = await dispatcher.request({
-      origin: request.origin,
-      path: request.path,
-      method: request.method,
-      headers: request.headers,
-      body: request.body ?? null,
-      headersTimeout: request.timeoutMs,
-      bodyTimeout: request.timeoutMs,
-      // Never re-sent by undici itself: a create is sent once, and the caller decides on reads.
-      idempotent: false,
-    });
-  } catch (error) {
-    return noAnswer(error);
-  }
-
-  try {
-    const { text, truncated } = await readText(response.body);
-    return { kind: 'answer', status: response.statusCode, headers: response.headers, text, truncated };
-  } catch (error) {
-    return noAnswer(error, response.statusCode);
-  }
-}
-
-async function readText(body: Dispatcher.ResponseData['body']): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size + chunk.length > MAX_ANSWER_BYTES) {
-      body.destroy();
-      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+/**
+ * Sends one request and gathers its answer, through undici's handler interface: the body arrives
+ * as chunks straight into a list, with no stream to build and drain per answer.
+ */
+export function send(dispatcher: Dispatcher, request: HttpRequest): Promise<HttpOutcome> {
+  return new Promise((resolve, reject) => {
+    let status: number | undefined;
+    let headers: Record<string, string | string[] | undefined> = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (outcome: HttpOutcome) => {
+      settled = true;
+      resolve(outcome);
+    };
+    const text = () => Buffer.concat(chunks, size).toString('utf8');
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      try {
+        resolve(noAnswer(error, status));
+      } catch (bug) {
+        reject(bug);
+      }
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      // undici takes a handler with onRequestStart for one of this interface, even when it has nothing to do.
+      onRequestStart() {},
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        if (statusCode < 200) return; // 1xx: the answer is still to come
+        status = statusCode;
+        headers = responseHeaders as Record<string, string | string[] | undefined>;
+      },
+      onResponseData(controller, chunk) {
+        if (settled) return;
+        if (size + chunk.length > MAX_ANSWER_BYTES) {
+          settle({ kind: 'answer', status: status ?? 0, headers, text: text(), truncated: true });
+          controller.abort(new Error('answer too large'));
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      },
+      onResponseEnd() {
+        if (!settled) settle({ kind: 'answer', status: status ?? 0, headers, text: text(), truncated: false });
+      },
+      onResponseError(_controller, error) {
+        fail(error);
+      },
+    };
+    try {
+      dispatcher.dispatch(
+        {
+          origin: request.origin,
+          path: request.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+          headersTimeout: request.timeoutMs,
+          bodyTimeout: request.timeoutMs,
+          // Never re-sent by undici itself: a create is sent once, and the caller decides on reads.
+          idempotent: false,
+        },
+        handler,
+      );
+    } catch (error) {
+      fail(error);
     }
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+  });
 }
 
 function noAnswer(error: unknown, status?: number): HttpOutcome {

@@ -1,12 +1,4 @@
 // The undici modules that src/execute/undici-pool.ts loads on their own, typed as the entry point types them.
-declare module 'undici/lib/api/index.js' {
-  const requestApi: object;
-  export default requestApi;
-}
-declare module 'undici/lib/dispatcher/dispatcher.js' {
-  const Dispatcher: { readonly prototype: object };
-  export default Dispatcher;
-}
 declare module 'undici/lib/dispatcher/pool.js' {
   import type { Pool } from 'undici';
   const PoolClass: typeof Pool;

@@ -1,6 +1,7 @@
 import { MockAgent } from 'undici';
 import { describe, expect, test, vi } from 'vitest';
 import { ApiError } from '../../src/execute/api-client.js';
+import { MAX_ANSWER_BYTES } from '../../src/execute/http.js';
 import type { CreateBody } from '../../src/execute/api-types.js';
 import { clientFor, serve, TOKEN } from './helpers/client-setup.js';
 import { drop, dropMidAnswer, failure, failures, json, ok } from './helpers/scripted-server.js';
@@ -292,6 +293,31 @@ describe('read errors', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  test('an answer larger than MAX_ANSWER_BYTES is cut off and refused as such; the connection is not reused', async () => {
+    const huge = 'x'.repeat(MAX_ANSWER_BYTES + 1);
+    const server = await serve((req, res) => {
+      if (req.query.get('page') === '1' && server.requests.length === 1) json(res, 200, ok({ packages: [], filler: huge }));
+      else json(res, 200, ok({ client_packages: [] }));
+    });
+    const { client } = clientFor(server.url, { retries: 0 });
+    await expect(client.listPackages()).rejects.toMatchObject({
+      name: 'ApiError',
+      httpStatus: 200,
+      message: `HTTP 200: the answer was larger than ${MAX_ANSWER_BYTES} bytes`,
+    });
+    // The same client goes on working for the next request.
+    expect(await client.listClientPackages('cl_1')).toEqual([]);
+  });
+
+  test('an informational 1xx before the answer is passed over', async () => {
+    const server = await serve((_req, res) => {
+      res.writeProcessing();
+      json(res, 200, ok({ packages: [packageRow(1)] }));
+    });
+    const { client } = clientFor(server.url);
+    expect(await client.listPackages()).toEqual([expect.objectContaining({ id: 'pk_1' })]);
+  });
+
   test('no answer after the retries is an ApiError with the network code', async () => {
     const server = await serve((_req, res) => drop(res));
     const { client } = clientFor(server.url, { retries: 1 });
@@ -381,6 +407,17 @@ describe('createClientPackage', () => {
     const server = await serve((_req, res) => dropMidAnswer(res, 201));
     const { client } = clientFor(server.url);
     expect(await client.createClientPackage(body)).toMatchObject({ kind: 'unknown', httpStatus: 201 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test('a 201 larger than MAX_ANSWER_BYTES: unknown (the package may exist), saying why', async () => {
+    const server = await serve((_req, res) => json(res, 201, ok({ client_package: clientPackageRow(1), filler: 'x'.repeat(MAX_ANSWER_BYTES) })));
+    const { client } = clientFor(server.url);
+    expect(await client.createClientPackage(body)).toEqual({
+      kind: 'unknown',
+      httpStatus: 201,
+      message: `the create answered 201 but the answer could not be read (HTTP 201: the answer was larger than ${MAX_ANSWER_BYTES} bytes)`,
+    });
     expect(server.requests).toHaveLength(1);
   });
 
