@@ -2,7 +2,7 @@
 // a resumed run reuses finished outcomes and reads back every row that had an intent before sending again.
 // Lines are JSON, appended in groups (one write serves every row that finished meanwhile) to a file
 // opened for synchronous data writes: a write is durable when it returns, in one system call.
-import { close, constants, open, write } from 'node:fs';
+import { close, constants, ftruncate, open, write } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RowOutcome } from '../pipeline/types.js';
@@ -49,6 +49,7 @@ const REUSABLE = new Set(['created', 'skipped']);
 const DURABLE_WRITES = constants.O_DSYNC ?? constants.O_SYNC ?? 0;
 const openFile = promisify(open);
 const closeFile = promisify(close);
+const truncateFile = promisify(ftruncate);
 
 /** Writes all of `bytes`; durable on return, given the file's DURABLE_WRITES flag. */
 function writeAll(fd: number, bytes: Buffer): Promise<void> {
@@ -80,18 +81,27 @@ export class Journal {
   private queue: string[] = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
+  /** Set while the file still holds another run's journal, left as it was until start(). */
+  private otherRun: boolean;
 
   private constructor(
     readonly path: string,
     private readonly fd: number,
     private readonly lock: RunLock,
     private readonly prior: Map<string, PriorState>,
+    private readonly run: JournalRun,
     readonly resumed: boolean,
-  ) {}
+    otherRun: boolean,
+    /** This open made the file: a run that does not start takes it away again. */
+    private readonly created: boolean,
+  ) {
+    this.otherRun = otherRun;
+  }
 
   /**
-   * Opens the journal at `path`, loading what an earlier run against the same API left there.
-   * A journal written against other URLs belongs to another server and is started afresh.
+   * Opens the journal at `path` and takes its lock, loading what an earlier run against the same API
+   * left there. A journal written against other URLs belongs to another server: it is left as it is
+   * until start(), so that a run that cannot start (a refused token, say) destroys nothing.
    */
   static async open(path: string, run: JournalRun): Promise<Journal> {
     const lock = await RunLock.acquire(`${path}.lock`);
@@ -105,23 +115,37 @@ export class Journal {
 
   private static async load(path: string, run: JournalRun, lock: RunLock): Promise<Journal> {
     const prior = new Map<string, PriorState>();
-    let resumed = false;
+    let existed = true;
     const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return '';
-      throw e;
+      if (e.code !== 'ENOENT') throw e;
+      existed = false;
+      return '';
     });
     const lines = parseLines(text);
     const header = lines[0];
     const sameRun =
       header?.k === 'run' && header.apiUrl === run.apiUrl && header.fallbackUrl === run.fallbackUrl;
-    if (sameRun) {
-      resumed = lines.length > 1;
-      for (const line of lines) foldLine(prior, line);
-    }
-    const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (sameRun ? 0 : constants.O_TRUNC) | DURABLE_WRITES, 0o600);
-    const journal = new Journal(path, fd, lock, prior, resumed);
-    if (!sameRun) await journal.append({ k: 'run', v: 1, ...run });
+    if (sameRun) for (const line of lines) foldLine(prior, line);
+    const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
+    const otherRun = !sameRun && text.length > 0;
+    const journal = new Journal(path, fd, lock, prior, run, sameRun && lines.length > 1, otherRun, !existed);
+    // A new or empty file has nothing to lose: its first line is written now.
+    if (!sameRun && !otherRun) await journal.append({ k: 'run', v: 1, ...run });
     return journal;
+  }
+
+  /** Before the first intent: a journal of another run is emptied and this run's first line written. */
+  async start(): Promise<void> {
+    if (!this.otherRun) return;
+    await truncateFile(this.fd, 0);
+    this.otherRun = false;
+    await this.append({ k: 'run', v: 1, ...this.run });
+  }
+
+  /** For a run that did not start: the lock is released and the file left as it was before open(). */
+  async discard(): Promise<void> {
+    await this.close();
+    if (this.created) await rm(this.path, { force: true });
   }
 
   priorState(key: string): PriorState | undefined {
@@ -151,6 +175,7 @@ export class Journal {
   }
 
   private append(line: JournalLine): Promise<void> {
+    if (this.otherRun) return Promise.reject(new Error(`${this.path} still holds another run's journal: start() first`));
     this.queue.push(JSON.stringify(line) + '\n');
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.flushing) this.flushing = this.flush();

@@ -3,15 +3,15 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
-import type { RequestEvent } from '../execute/api-types.js';
+import type { Package, RequestEvent } from '../execute/api-types.js';
 import { RowExecutor, INTERRUPTED_MESSAGE } from '../execute/executor.js';
 import { Journal } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import { Lookups } from '../resolve/lookups.js';
-import { indexPackages } from '../resolve/resolve.js';
+import { indexPackages, type PackageIndex } from '../resolve/resolve.js';
 import type { Sandbox } from '../sandbox/server.js';
 import { identityKey, readRecords } from '../validate/index.js';
-import { openResultsWriter, resultsTarget } from '../write/index.js';
+import { openResultsWriter, resultsTarget, type ResultsWriter } from '../write/index.js';
 import { countRows, summarize } from './common.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type RunHooks, type RunResult } from './options.js';
 import { OrderedQueue } from './ordered.js';
@@ -66,19 +66,22 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   });
   let stream: Awaited<ReturnType<typeof readRecords>> | undefined;
   try {
+    // The preflight goes out first. While it is out, the sheet's first rows are read and validated
+    // and the journal and results files are opened (none of which sends anything), so the first
+    // lookups leave as soon as it answers. Nothing from the sheet is sent before it has.
+    log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
+    const preflight = api.preflight();
+    preflight.catch(() => undefined); // judged below, once the sheet has been opened
     stream = await readRecords(options.file, options);
-    // The first rows are read and validated while the preflight is out (reading sends nothing), so
-    // the first lookups leave as soon as it answers. Nothing from the sheet is sent before it has.
     const items = stream.items[Symbol.asyncIterator]();
     const firstItem = items.next();
-    firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the preflight fails
-    log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
-    const packages = indexPackages(await api.preflight());
+    firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start
+    const { packages, journal, writer } = await readyToStart(
+      preflight,
+      options.dryRun ? undefined : Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl }),
+      openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName }),
+    );
     log(`${packages.all.length} packages on the platform`);
-
-    const journal = options.dryRun
-      ? undefined
-      : await Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl });
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
 
     const stop = new AbortController();
@@ -101,7 +104,6 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       signal: stop.signal,
     });
 
-    const writer = await openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName });
     const tally = new Tally();
     let unknownOutcomes = 0;
     let total: number | undefined;
@@ -189,6 +191,30 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     await stream?.close();
     await api.close();
     await connection.sandbox?.close();
+  }
+}
+
+/**
+ * The preflight's packages, with the journal and the results files opened meanwhile. If any of the
+ * three failed, the others are let go (a journal of another run left as it was, no results begun)
+ * and the first failure in that order is thrown.
+ */
+async function readyToStart(
+  preflight: Promise<readonly Package[]>,
+  journalOpening: Promise<Journal> | undefined,
+  writerOpening: Promise<ResultsWriter>,
+): Promise<{ packages: PackageIndex; journal: Journal | undefined; writer: ResultsWriter }> {
+  const [checked, journal, writer] = await Promise.allSettled([preflight, journalOpening, writerOpening]);
+  try {
+    if (checked.status === 'rejected') throw checked.reason;
+    if (journal.status === 'rejected') throw journal.reason;
+    if (writer.status === 'rejected') throw writer.reason;
+    await journal.value?.start();
+    return { packages: indexPackages(checked.value), journal: journal.value, writer: writer.value };
+  } catch (error) {
+    if (writer.status === 'fulfilled') await writer.value.abort();
+    if (journal.status === 'fulfilled') await journal.value?.discard();
+    throw error;
   }
 }
 

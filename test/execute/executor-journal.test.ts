@@ -1,6 +1,6 @@
-import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal } from '../../src/execute/journal.js';
 
@@ -40,15 +40,38 @@ describe('Journal', () => {
     await again.close();
   });
 
-  it('starts afresh when the journal was written against another server', async () => {
+  it('starts afresh when the journal was written against another server, but only once start() is called', async () => {
     const path = await fresh();
     const j = await Journal.open(path, RUN);
     await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
     await j.close();
+    const written = await readFile(path, 'utf8');
     const other = await Journal.open(path, { ...RUN, apiUrl: 'https://other.example.test' });
     expect(other.resumed).toBe(false);
     expect(other.priorState('b')).toBeUndefined();
+    expect(await readFile(path, 'utf8')).toBe(written);
+    await expect(other.intent('a', [], 1)).rejects.toThrow(/start\(\) first/);
+    await other.start();
+    await other.intent('a', [], 1);
     await other.close();
+    const lines = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([{ k: 'run', v: 1, ...RUN, apiUrl: 'https://other.example.test' }, { k: 'intent', key: 'a', before: [], attempt: 1 }]);
+  });
+
+  it('discard() leaves another run\'s journal as it was, and takes away one it made', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
+    await j.close();
+    const written = await readFile(path, 'utf8');
+    await (await Journal.open(path, { ...RUN, apiUrl: 'https://other.example.test' })).discard();
+    expect(await readFile(path, 'utf8')).toBe(written);
+    await (await Journal.open(path, RUN)).discard();
+    expect(await readFile(path, 'utf8')).toBe(written);
+
+    const made = await fresh();
+    await (await Journal.open(made, RUN)).discard();
+    expect(await readdir(dirname(made))).toEqual([]);
   });
 
   it('makes many concurrent appends durable in order, one line each', async () => {

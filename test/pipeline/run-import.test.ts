@@ -152,6 +152,36 @@ describe('runImport against the sandbox', () => {
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
+  it('a run refused at the preflight leaves the files of an interrupted run as they were, and the run after it resumes', async () => {
+    const s = await start({ latencyMs: 20 });
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(40, 10));
+    const controller = new AbortController();
+    await runImport(
+      { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
+      { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
+    );
+    const contents = async () => Object.fromEntries(await Promise.all((await readdir(dir)).sort().map(async (name) => [name, await readFile(join(dir, name), 'utf8')])));
+    const before = await contents();
+    expect(Object.keys(before)).toContain('import.results.csv.journal');
+
+    // Another server's URL, and a token it refuses: its journal would be another run's.
+    const other = await startSandbox({ port: 0, seed: 1 });
+    try {
+      await expect(runImport({ file, ...connection(other), token: 'wrong' })).rejects.toMatchObject({ code: 'TOKEN_REJECTED' });
+    } finally {
+      await other.close();
+    }
+    expect(await contents()).toEqual(before);
+
+    const logs: string[] = [];
+    const second = await runImport({ file, ...connection(s), rate: 200 }, { log: (line) => logs.push(line) });
+    expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
+    expect(second.summary.counts.created).toBe(40);
+    expect(s.inspect.created()).toHaveLength(40);
+    expect(s.inspect.duplicates()).toEqual([]);
+  });
+
   it('a quote left open part way down the sheet: the rows above it are done, the run ends with the reason, and once fixed a rerun does the rest', async () => {
     const s = await start();
     const dir = await tempDir();
@@ -180,6 +210,8 @@ describe('runImport against the sandbox', () => {
     await expect(runImport({ file, ...connection(s), token: s.tokens.directory })).rejects.toMatchObject({ code: 'TOKEN_NOT_STAFF' });
     await expect(runImport({ file, ...connection(s), token: 'wrong' })).rejects.toMatchObject({ code: 'TOKEN_REJECTED' });
     expect(s.inspect.created()).toHaveLength(0);
+    // No results, no journal, no lock and no temp file are left behind.
+    expect(await readdir(dir)).toEqual(['import.csv']);
   });
 
   it('writes the token into no file', async () => {
