@@ -48,7 +48,7 @@ export class RowExecutor {
     const { journal, packages, signal } = this.options;
     const prior = journal?.priorState(key);
     if (prior?.done) return { ...prior.done, sourceRow: record.sourceRow };
-    if (signal?.aborted) return pending(record);
+    if (signal?.aborted) return pendingOutcome(record.sourceRow);
 
     const client = await this.resolveClientOf(record);
     if (!client.ok) return client.outcome;
@@ -127,7 +127,7 @@ export class RowExecutor {
     let attempts = earlierAttempts;
     for (let attemptThisRun = 1; ; attemptThisRun++) {
       // Once the run stops (Ctrl-C, or a fatal error on another row), a create not yet sent stays unsent.
-      if (signal?.aborted) return { ...pending(record), ...base, ...(attempts > 0 && { attempts }) };
+      if (signal?.aborted) return { ...pendingOutcome(record.sourceRow), ...base, ...(attempts > 0 && { attempts }) };
       attempts++;
       await journal?.intent(key, before, attempts);
       const result = await api.createClientPackage(body);
@@ -255,8 +255,9 @@ function createBody(record: AssignmentRecord, clientId: string, packageId: strin
   };
 }
 
-function pending(record: AssignmentRecord): RowOutcome {
-  return { sourceRow: record.sourceRow, status: 'pending', code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE };
+/** The outcome of a row the run stopped before sending. */
+export function pendingOutcome(sourceRow: number): RowOutcome {
+  return { sourceRow, status: 'pending', code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE };
 }
 
 function lookupFailed(record: AssignmentRecord, message: string): Step<never> {

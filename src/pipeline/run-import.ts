@@ -4,18 +4,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
 import type { Package, RequestEvent } from '../execute/api-types.js';
-import { RowExecutor, INTERRUPTED_MESSAGE } from '../execute/executor.js';
 import { Journal } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
-import { Lookups } from '../resolve/lookups.js';
-import { indexPackages, type PackageIndex } from '../resolve/resolve.js';
 import type { Sandbox } from '../sandbox/server.js';
-import { identityKey, readRecords } from '../validate/index.js';
-import { openResultsWriter, resultsTarget, type ResultsWriter } from '../write/index.js';
-import { countRows, summarize } from './common.js';
+import type { RecordStream } from '../validate/index.js';
+import type { ResultsWriter } from '../write/index.js';
+import { resultsTarget } from '../write/target.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type RunHooks, type RunResult } from './options.js';
-import { OrderedQueue } from './ordered.js';
-import { Tally } from './tally.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
 interface Connection {
@@ -64,23 +59,27 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     concurrency: limits.concurrency,
     onRequest,
   });
-  let stream: Awaited<ReturnType<typeof readRecords>> | undefined;
+  let stream: RecordStream | undefined;
   try {
-    // The preflight goes out first. While it is out, the sheet's first rows are read and validated
-    // and the journal and results files are opened (none of which sends anything), so the first
-    // lookups leave as soon as it answers. Nothing from the sheet is sent before it has.
+    // The preflight goes out first. While it is out, the rest of the import's code is loaded, the
+    // sheet's first rows are read and validated, and the journal and results files are opened (none of
+    // which sends anything), so the first lookups leave as soon as it answers. Nothing from the sheet
+    // is sent before it has.
     log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
     const preflight = api.preflight();
     preflight.catch(() => undefined); // judged below, once the sheet has been opened
+    const { readRecords, openResultsWriter, indexPackages, RowExecutor, Lookups, Tally, OrderedQueue, countRows, summarize, identityKey, pendingOutcome } =
+      await import('./import-parts.js');
     stream = await readRecords(options.file, options);
     const items = stream.items[Symbol.asyncIterator]();
     const firstItem = items.next();
     firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start
-    const { packages, journal, writer } = await readyToStart(
+    const { checked, journal, writer } = await readyToStart(
       preflight,
       options.dryRun ? undefined : Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl }),
       openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName }),
     );
+    const packages = indexPackages(checked);
     log(`${packages.all.length} packages on the platform`);
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
 
@@ -131,7 +130,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
           continue;
         }
         if (stop.signal.aborted) {
-          queue.complete(seq, { row, outcome: pendingOutcome(row) });
+          queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow) });
           continue;
         }
         while (inFlight.size >= maxRowsInFlight) await Promise.race(inFlight);
@@ -143,7 +142,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
               if (!(error instanceof RunError)) throw error;
               fatal ??= error;
               stop.abort();
-              queue.complete(seq, { row, outcome: pendingOutcome(row) });
+              queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow) });
             },
           )
           .finally(() => inFlight.delete(running));
@@ -161,6 +160,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       await journal?.close();
       throw error;
     }
+    // Nothing more is sent: the connections close while the results are written.
+    void api.close().catch(() => undefined); // awaited, and any failure thrown, below
     report('writing');
 
     const interrupted = stop.signal.aborted;
@@ -203,14 +204,14 @@ async function readyToStart(
   preflight: Promise<readonly Package[]>,
   journalOpening: Promise<Journal> | undefined,
   writerOpening: Promise<ResultsWriter>,
-): Promise<{ packages: PackageIndex; journal: Journal | undefined; writer: ResultsWriter }> {
+): Promise<{ checked: readonly Package[]; journal: Journal | undefined; writer: ResultsWriter }> {
   const [checked, journal, writer] = await Promise.allSettled([preflight, journalOpening, writerOpening]);
   try {
     if (checked.status === 'rejected') throw checked.reason;
     if (journal.status === 'rejected') throw journal.reason;
     if (writer.status === 'rejected') throw writer.reason;
     await journal.value?.start();
-    return { packages: indexPackages(checked.value), journal: journal.value, writer: writer.value };
+    return { checked: checked.value, journal: journal.value, writer: writer.value };
   } catch (error) {
     if (writer.status === 'fulfilled') await writer.value.abort();
     if (journal.status === 'fulfilled') await journal.value?.discard();
@@ -234,8 +235,4 @@ function startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<
       return this;
     },
   };
-}
-
-function pendingOutcome(row: SourceRow): RowOutcome {
-  return { sourceRow: row.sourceRow, status: 'pending', code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE };
 }
