@@ -77,31 +77,38 @@ function parseLines(text: string): JournalLine[] {
   return lines;
 }
 
+interface OpenedState {
+  readonly prior: Map<string, PriorState>;
+  readonly resumed: boolean;
+  /** The file holds another run's journal, left as it is until this run writes its first line. */
+  readonly otherRun: boolean;
+  /** This open made the file. */
+  readonly created: boolean;
+}
+
 export class Journal {
   private queue: string[] = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
-  /** Set while the file still holds another run's journal, left as it was until start(). */
   private otherRun: boolean;
+  readonly resumed: boolean;
 
   private constructor(
     readonly path: string,
     private readonly fd: number,
     private readonly lock: RunLock,
-    private readonly prior: Map<string, PriorState>,
     private readonly run: JournalRun,
-    readonly resumed: boolean,
-    otherRun: boolean,
-    /** This open made the file: a run that does not start takes it away again. */
-    private readonly created: boolean,
+    private readonly state: OpenedState,
   ) {
-    this.otherRun = otherRun;
+    this.otherRun = state.otherRun;
+    this.resumed = state.resumed;
   }
 
   /**
    * Opens the journal at `path` and takes its lock, loading what an earlier run against the same API
    * left there. A journal written against other URLs belongs to another server: it is left as it is
-   * until start(), so that a run that cannot start (a refused token, say) destroys nothing.
+   * until this run writes its first line, which empties it first. So a run that sends nothing (a
+   * refused token, a Ctrl-C before the first row) destroys nothing.
    */
   static async open(path: string, run: JournalRun): Promise<Journal> {
     const lock = await RunLock.acquire(`${path}.lock`);
@@ -115,10 +122,10 @@ export class Journal {
 
   private static async load(path: string, run: JournalRun, lock: RunLock): Promise<Journal> {
     const prior = new Map<string, PriorState>();
-    let existed = true;
+    let created = false;
     const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
-      existed = false;
+      created = true;
       return '';
     });
     const lines = parseLines(text);
@@ -128,28 +135,19 @@ export class Journal {
     if (sameRun) for (const line of lines) foldLine(prior, line);
     const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
     const otherRun = !sameRun && text.length > 0;
-    const journal = new Journal(path, fd, lock, prior, run, sameRun && lines.length > 1, otherRun, !existed);
+    const journal = new Journal(path, fd, lock, run, { prior, resumed: sameRun && lines.length > 1, otherRun, created });
     // A new or empty file has nothing to lose: its first line is written now.
-    if (!sameRun && !otherRun) await journal.append({ k: 'run', v: 1, ...run });
+    if (!sameRun && !otherRun) {
+      await journal.append(runLine(run)).catch(async (error: unknown) => {
+        await closeFile(fd);
+        throw error;
+      });
+    }
     return journal;
   }
 
-  /** Before the first intent: a journal of another run is emptied and this run's first line written. */
-  async start(): Promise<void> {
-    if (!this.otherRun) return;
-    await truncateFile(this.fd, 0);
-    this.otherRun = false;
-    await this.append({ k: 'run', v: 1, ...this.run });
-  }
-
-  /** For a run that did not start: the lock is released and the file left as it was before open(). */
-  async discard(): Promise<void> {
-    await this.close();
-    if (this.created) await rm(this.path, { force: true });
-  }
-
   priorState(key: string): PriorState | undefined {
-    return this.prior.get(key);
+    return this.state.prior.get(key);
   }
 
   /** Durable before the create is sent. */
@@ -163,19 +161,30 @@ export class Journal {
     return this.append({ k: 'outcome', key, outcome: rest });
   }
 
-  async close(): Promise<void> {
+  /** Keeps the file for a later run to resume from. */
+  close(): Promise<void> {
+    return this.end(false);
+  }
+
+  /** For a finished run: nothing is left to resume. */
+  remove(): Promise<void> {
+    return this.end(true);
+  }
+
+  /** For a run that did not start: a file this open made is taken away, any other kept. */
+  discard(): Promise<void> {
+    return this.end(this.state.created);
+  }
+
+  /** The lock is released last, so no other run opens the file before it is closed or gone. */
+  private async end(removeFile: boolean): Promise<void> {
     await this.flushing;
     await closeFile(this.fd);
+    if (removeFile) await rm(this.path, { force: true });
     await this.lock.release();
   }
 
-  async remove(): Promise<void> {
-    await this.close();
-    await rm(this.path, { force: true });
-  }
-
   private append(line: JournalLine): Promise<void> {
-    if (this.otherRun) return Promise.reject(new Error(`${this.path} still holds another run's journal: start() first`));
     this.queue.push(JSON.stringify(line) + '\n');
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.flushing) this.flushing = this.flush();
@@ -184,12 +193,18 @@ export class Journal {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
-      const text = this.queue.join('');
       const waiters = this.waiters;
+      let text = this.queue.join('');
       this.queue = [];
       this.waiters = [];
       try {
+        const emptying = this.otherRun;
+        if (emptying) {
+          await truncateFile(this.fd, 0);
+          text = JSON.stringify(runLine(this.run)) + '\n' + text;
+        }
         await writeAll(this.fd, Buffer.from(text, 'utf8'));
+        if (emptying) this.otherRun = false;
         for (const w of waiters) w.resolve();
       } catch (error) {
         for (const w of waiters) w.reject(error);
@@ -198,6 +213,8 @@ export class Journal {
     this.flushing = undefined;
   }
 }
+
+const runLine = (run: JournalRun): RunLine => ({ k: 'run', v: 1, ...run });
 
 function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
   if (line.k === 'run') return;

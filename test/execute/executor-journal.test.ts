@@ -40,7 +40,7 @@ describe('Journal', () => {
     await again.close();
   });
 
-  it('starts afresh when the journal was written against another server, but only once start() is called', async () => {
+  it('a journal written against another server is left as it is until this run writes its first line, which empties it', async () => {
     const path = await fresh();
     const j = await Journal.open(path, RUN);
     await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
@@ -50,12 +50,27 @@ describe('Journal', () => {
     expect(other.resumed).toBe(false);
     expect(other.priorState('b')).toBeUndefined();
     expect(await readFile(path, 'utf8')).toBe(written);
-    await expect(other.intent('a', [], 1)).rejects.toThrow(/start\(\) first/);
-    await other.start();
-    await other.intent('a', [], 1);
+    await Promise.all([other.intent('a', [], 1), other.intent('c', [], 1)]);
+    await other.intent('d', [], 1);
     await other.close();
     const lines = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toEqual([{ k: 'run', v: 1, ...RUN, apiUrl: 'https://other.example.test' }, { k: 'intent', key: 'a', before: [], attempt: 1 }]);
+    expect(lines).toEqual([
+      { k: 'run', v: 1, ...RUN, apiUrl: 'https://other.example.test' },
+      ...['a', 'c', 'd'].map((key) => ({ k: 'intent', key, before: [], attempt: 1 })),
+    ]);
+  });
+
+  it('close() after writing nothing leaves another server\'s journal as it was', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    await j.intent('a', [], 1);
+    await j.close();
+    const written = await readFile(path, 'utf8');
+    await (await Journal.open(path, { ...RUN, fallbackUrl: 'https://other.example.test' })).close();
+    expect(await readFile(path, 'utf8')).toBe(written);
+    const again = await Journal.open(path, RUN);
+    expect(again.priorState('a')).toEqual({ before: [], attempts: 1 });
+    await again.close();
   });
 
   it('discard() leaves another run\'s journal as it was, and takes away one it made', async () => {
