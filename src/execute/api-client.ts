@@ -2,6 +2,7 @@
 // retried on 5xx and network errors, a 429 is waited out and sent again (it was not processed), and
 // the create is sent exactly once otherwise: an unclear outcome comes back as 'unknown' for the
 // caller to read back. The token goes into the Authorization header and nowhere else.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type * as z from 'zod';
@@ -101,6 +102,7 @@ export class ApiClient {
   /** Aborted by close(): a read waiting to be sent again gives up rather than outlive the client. */
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
+  private destroyed: Promise<void> | undefined;
 
   constructor(private readonly options: ApiClientOptions) {
     this.main = baseOf(options.apiUrl);
@@ -110,6 +112,8 @@ export class ApiClient {
     if (/[\x00-\x1f\x7f]/.test(this.token)) {
       throw new RunError('CONFIG', 'PLATFORM_STAFF_TOKEN contains a line break or another control character; set it again.');
     }
+    // Every read waiting out a retry listens for close(): many at once is expected, not a leak.
+    setMaxListeners(0, this.closing.signal);
     this.sleep = options.sleep ?? ((ms) => delay(ms, undefined, { signal: this.closing.signal }));
     this.random = options.random ?? Math.random;
   }
@@ -207,6 +211,14 @@ export class ApiClient {
       this.closed = Promise.all(this.ownPools.map((pool) => pool.close())).then(() => undefined);
     }
     return this.closed;
+  }
+
+  /** Like close(), but requests still under way are cut off instead of waited for. Only for requests whose answers no longer matter. */
+  destroy(): Promise<void> {
+    this.closing.abort();
+    this.destroyed ??= Promise.all(this.ownPools.map((pool) => pool.destroy())).then(() => undefined);
+    this.closed ??= this.destroyed;
+    return this.destroyed;
   }
 
   /** Throws the RunError a preflight reply calls for, unless it is an answer with an `expected` status. */

@@ -76,20 +76,23 @@ export function send(dispatcher: Dispatcher, request: HttpRequest): Promise<Http
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const settle = (outcome: HttpOutcome) => {
-      settled = true;
-      resolve(outcome);
-    };
-    const text = () => Buffer.concat(chunks, size).toString('utf8');
-    const fail = (error: unknown) => {
+    /** The first outcome counts; what undici reports after it (the abort of a truncated answer) does not. */
+    const settle = (outcome: () => HttpOutcome) => {
       if (settled) return;
       settled = true;
       try {
-        resolve(noAnswer(error, status));
+        resolve(outcome());
       } catch (bug) {
-        reject(bug);
+        reject(bug); // not a network failure: noAnswer passes it on
       }
     };
+    const answer = (truncated: boolean) => (): HttpOutcome => ({
+      kind: 'answer',
+      status: status ?? 0,
+      headers,
+      text: Buffer.concat(chunks, size).toString('utf8'),
+      truncated,
+    });
     const handler: Dispatcher.DispatchHandler = {
       // undici takes a handler with onRequestStart for one of this interface, even when it has nothing to do.
       onRequestStart() {},
@@ -101,7 +104,7 @@ export function send(dispatcher: Dispatcher, request: HttpRequest): Promise<Http
       onResponseData(controller, chunk) {
         if (settled) return;
         if (size + chunk.length > MAX_ANSWER_BYTES) {
-          settle({ kind: 'answer', status: status ?? 0, headers, text: text(), truncated: true });
+          settle(answer(true));
           controller.abort(new Error('answer too large'));
           return;
         }
@@ -109,10 +112,10 @@ export function send(dispatcher: Dispatcher, request: HttpRequest): Promise<Http
         size += chunk.length;
       },
       onResponseEnd() {
-        if (!settled) settle({ kind: 'answer', status: status ?? 0, headers, text: text(), truncated: false });
+        settle(answer(false));
       },
       onResponseError(_controller, error) {
-        fail(error);
+        settle(() => noAnswer(error, status));
       },
     };
     try {
@@ -131,7 +134,7 @@ export function send(dispatcher: Dispatcher, request: HttpRequest): Promise<Http
         handler,
       );
     } catch (error) {
-      fail(error);
+      settle(() => noAnswer(error, status));
     }
   });
 }

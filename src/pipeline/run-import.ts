@@ -74,11 +74,12 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const items = stream.items[Symbol.asyncIterator]();
     const firstItem = items.next();
     firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start
-    const { checked, journal, writer } = await readyToStart(
-      preflight,
-      options.dryRun ? undefined : Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl }),
-      openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName }),
-    );
+    // The results writer first: it makes the results folder, where the journal goes.
+    const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName });
+    const journalOpening = options.dryRun
+      ? undefined
+      : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl }));
+    const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     const packages = indexPackages(checked);
     log(`${packages.all.length} packages on the platform`);
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
@@ -188,6 +189,11 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const unfinished = interrupted || tally.counts.pending > 0 || unknownOutcomes > 0;
     if (journal) await (unfinished ? journal.close() : journal.remove());
     return { summary, files, ...(fatal && { error: fatal }) };
+  } catch (error) {
+    // No row is under way any more (the loop lets them end): what is left, such as the preflight when
+    // the sheet could not be read, is cut off rather than waited for.
+    await api.destroy();
+    throw error;
   } finally {
     await stream?.close();
     await api.close();
@@ -196,7 +202,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
 }
 
 /**
- * The preflight's packages, with the journal and the results files opened meanwhile. If any of the
+ * The preflight's answer, with the journal and the results files opened meanwhile. If any of the
  * three failed, the others are let go (a journal of another run left as it was, no results begun)
  * and the first failure in that order is thrown.
  */
@@ -206,17 +212,14 @@ async function readyToStart(
   writerOpening: Promise<ResultsWriter>,
 ): Promise<{ checked: readonly Package[]; journal: Journal | undefined; writer: ResultsWriter }> {
   const [checked, journal, writer] = await Promise.allSettled([preflight, journalOpening, writerOpening]);
-  try {
-    if (checked.status === 'rejected') throw checked.reason;
-    if (journal.status === 'rejected') throw journal.reason;
-    if (writer.status === 'rejected') throw writer.reason;
-    await journal.value?.start();
+  if (checked.status === 'fulfilled' && journal.status === 'fulfilled' && writer.status === 'fulfilled') {
     return { checked: checked.value, journal: journal.value, writer: writer.value };
-  } catch (error) {
-    if (writer.status === 'fulfilled') await writer.value.abort();
-    if (journal.status === 'fulfilled') await journal.value?.discard();
-    throw error;
   }
+  await Promise.allSettled([
+    writer.status === 'fulfilled' && writer.value.abort(),
+    journal.status === 'fulfilled' && journal.value?.discard(),
+  ]);
+  throw [checked, journal, writer].find((r) => r.status === 'rejected')?.reason;
 }
 
 /** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */

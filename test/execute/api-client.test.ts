@@ -262,6 +262,25 @@ describe('read errors', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  test('many reads waiting out a retry at once raise no listener-leak warning', async () => {
+    const server = await serve((_req, res) => json(res, 500, failure('internal error')));
+    const { client } = clientFor(server.url, { retries: 5, sleep: undefined, random: () => 1 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const searches = Array.from({ length: 20 }, (_, i) => client.searchClientsByEmail(`c${i}@example.com`));
+      for (const search of searches) search.catch(() => undefined);
+      await vi.waitFor(() => expect(server.requests).toHaveLength(20));
+      await client.close();
+      await Promise.allSettled(searches);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   test('a 503 with Retry-After waits that long before the retry', async () => {
     const server = await serve((_req, res) => {
       if (server.requests.length === 1) json(res, 503, failure('busy'), { 'retry-after': '7' });
@@ -293,7 +312,7 @@ describe('read errors', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  test('an answer larger than MAX_ANSWER_BYTES is cut off and refused as such; the connection is not reused', async () => {
+  test('an answer larger than MAX_ANSWER_BYTES is cut off and refused as such, and the next request goes through', async () => {
     const huge = 'x'.repeat(MAX_ANSWER_BYTES + 1);
     const server = await serve((req, res) => {
       if (req.query.get('page') === '1' && server.requests.length === 1) json(res, 200, ok({ packages: [], filler: huge }));

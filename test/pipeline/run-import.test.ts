@@ -1,5 +1,8 @@
 // The whole import against the real sandbox in-process: what the server recorded and what the results say.
+import { once } from 'node:events';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/pipeline/run-import.js';
@@ -169,10 +172,18 @@ describe('runImport against the sandbox', () => {
     const other = await startSandbox({ port: 0, seed: 1 });
     try {
       await expect(runImport({ file, ...connection(other), token: 'wrong' })).rejects.toMatchObject({ code: 'TOKEN_REJECTED' });
+      expect(await contents()).toEqual(before);
+      // And a run there stopped (Ctrl-C) before its first row: every row pending, the journal untouched.
+      const stopped = new AbortController();
+      stopped.abort();
+      const interrupted = await runImport({ file, ...connection(other), signal: stopped.signal });
+      expect(interrupted.summary.counts.pending).toBe(40);
+      expect(other.inspect.created()).toHaveLength(0);
     } finally {
       await other.close();
     }
-    expect(await contents()).toEqual(before);
+    const journalFile = 'import.results.csv.journal';
+    expect((await contents())[journalFile]).toBe(before[journalFile]);
 
     const logs: string[] = [];
     const second = await runImport({ file, ...connection(s), rate: 200 }, { log: (line) => logs.push(line) });
@@ -212,6 +223,34 @@ describe('runImport against the sandbox', () => {
     expect(s.inspect.created()).toHaveLength(0);
     // No results, no journal, no lock and no temp file are left behind.
     expect(await readdir(dir)).toEqual(['import.csv']);
+  });
+
+  it('a sheet that cannot be read is reported at once, even with the preflight still waiting for an answer', { timeout: 20_000 }, async () => {
+    // A server that takes connections and never answers.
+    const silent = createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const dir = await tempDir();
+      // Waiting for the preflight would take the minute an answer is given, far past this test's timeout.
+      await expect(runImport({ file: join(dir, 'missing.csv'), apiUrl: url, token: 'tok' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('--out into a folder that does not exist yet: the folder is made and the import runs', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(3));
+    const out = join(dir, 'new', 'folder', 'results.csv');
+    const result = await runImport({ file, ...connection(s), out });
+    expect(result.summary.counts.created).toBe(3);
+    expect(result.files.results).toBe(out);
+    expect((await readCsvObjects(out)).map((r) => r.status)).toEqual(['created', 'created', 'created']);
   });
 
   it('writes the token into no file', async () => {
