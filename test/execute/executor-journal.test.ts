@@ -6,8 +6,19 @@ import { Journal } from '../../src/execute/journal.js';
 
 const RUN = { apiUrl: 'https://api.example.test', fallbackUrl: 'https://fallback.example.test' };
 
+const OTHER_RUN = { ...RUN, apiUrl: 'https://other.example.test' };
+
 async function fresh(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'cp-journal-')), 'sheet.results.csv.journal');
+}
+
+/** A journal left by a run against RUN with one row created, and its text. */
+async function journalOfOneRow(): Promise<{ path: string; text: string }> {
+  const path = await fresh();
+  const j = await Journal.open(path, RUN);
+  await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
+  await j.close();
+  return { path, text: await readFile(path, 'utf8') };
 }
 
 describe('Journal', () => {
@@ -41,48 +52,36 @@ describe('Journal', () => {
   });
 
   it('a journal written against another server is left as it is until this run writes its first line, which empties it', async () => {
-    const path = await fresh();
-    const j = await Journal.open(path, RUN);
-    await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
-    await j.close();
-    const written = await readFile(path, 'utf8');
-    const other = await Journal.open(path, { ...RUN, apiUrl: 'https://other.example.test' });
+    const { path, text } = await journalOfOneRow();
+    const other = await Journal.open(path, OTHER_RUN);
     expect(other.resumed).toBe(false);
     expect(other.priorState('b')).toBeUndefined();
-    expect(await readFile(path, 'utf8')).toBe(written);
+    expect(await readFile(path, 'utf8')).toBe(text);
     await Promise.all([other.intent('a', [], 1), other.intent('c', [], 1)]);
     await other.intent('d', [], 1);
     await other.close();
     const lines = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      { k: 'run', v: 1, ...RUN, apiUrl: 'https://other.example.test' },
+      { k: 'run', v: 1, ...OTHER_RUN },
       ...['a', 'c', 'd'].map((key) => ({ k: 'intent', key, before: [], attempt: 1 })),
     ]);
   });
 
-  it('close() after writing nothing leaves another server\'s journal as it was', async () => {
-    const path = await fresh();
-    const j = await Journal.open(path, RUN);
-    await j.intent('a', [], 1);
-    await j.close();
-    const written = await readFile(path, 'utf8');
-    await (await Journal.open(path, { ...RUN, fallbackUrl: 'https://other.example.test' })).close();
-    expect(await readFile(path, 'utf8')).toBe(written);
+  it('close() after writing nothing leaves another server\'s journal as it was, to resume from later', async () => {
+    const { path, text } = await journalOfOneRow();
+    await (await Journal.open(path, OTHER_RUN)).close();
+    expect(await readFile(path, 'utf8')).toBe(text);
     const again = await Journal.open(path, RUN);
-    expect(again.priorState('a')).toEqual({ before: [], attempts: 1 });
+    expect(again.priorState('b')?.done?.status).toBe('created');
     await again.close();
   });
 
   it('discard() leaves another run\'s journal as it was, and takes away one it made', async () => {
-    const path = await fresh();
-    const j = await Journal.open(path, RUN);
-    await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
-    await j.close();
-    const written = await readFile(path, 'utf8');
-    await (await Journal.open(path, { ...RUN, apiUrl: 'https://other.example.test' })).discard();
-    expect(await readFile(path, 'utf8')).toBe(written);
+    const { path, text } = await journalOfOneRow();
+    await (await Journal.open(path, OTHER_RUN)).discard();
+    expect(await readFile(path, 'utf8')).toBe(text);
     await (await Journal.open(path, RUN)).discard();
-    expect(await readFile(path, 'utf8')).toBe(written);
+    expect(await readFile(path, 'utf8')).toBe(text);
 
     const made = await fresh();
     await (await Journal.open(made, RUN)).discard();
