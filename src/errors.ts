@@ -23,6 +23,7 @@ export const RUN_ERRORS = {
   DUPLICATE_COLUMNS: 'Rename one of the columns, or say which one to use with --map "Header Text=field".',
   OUTPUT_EXISTS: 'Choose another --out path, or move the existing file away first.',
   OUTPUT_UNWRITABLE: 'Close the file if it is open in Excel or LibreOffice, check that the folder is writable, and run again.',
+  JOURNAL_UNWRITABLE: 'Free some disk space or make the folder writable, then run the same command again: it reads back every row that was under way before sending anything.',
 } as const;
 export type RunErrorCode = keyof typeof RUN_ERRORS;
 
@@ -59,3 +60,13 @@ export const ROW_CODES = {
   INTERRUPTED: 'INTERRUPTED',
 } as const;
 export type RowCode = keyof typeof ROW_CODES;
+
+/** What went wrong with a file, in a few words for a person. */
+export function fileErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EBUSY') return 'the file is open in another program';
+  if (code === 'ENOSPC') return 'the disk is full';
+  if (code === 'EROFS') return 'the disk is read-only';
+  return error instanceof Error ? error.message : String(error);
+}

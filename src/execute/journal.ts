@@ -6,6 +6,7 @@ import { close, constants, ftruncate, open, write } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RowOutcome } from '../pipeline/types.js';
+import { fileErrorText, RunError } from '../errors.js';
 import { RunLock } from './run-lock.js';
 
 export interface JournalRun {
@@ -91,6 +92,10 @@ export class Journal {
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   private otherRun: boolean;
+  /** The last write failed, perhaps part way through a line. */
+  private cut = false;
+  private ended = false;
+  private readonly visited = new Set<string>();
   readonly resumed: boolean;
 
   private constructor(
@@ -123,31 +128,42 @@ export class Journal {
   private static async load(path: string, run: JournalRun, lock: RunLock): Promise<Journal> {
     const prior = new Map<string, PriorState>();
     let created = false;
-    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
       created = true;
-      return '';
+      return Buffer.alloc(0);
     });
-    const lines = parseLines(text);
+    // Whole lines only: a line cut short by a crash mid-write was never acknowledged.
+    const whole = bytes.lastIndexOf(0x0a) + 1;
+    const lines = parseLines(bytes.toString('utf8', 0, whole));
     const header = lines[0];
     const sameRun =
       header?.k === 'run' && header.apiUrl === run.apiUrl && header.fallbackUrl === run.fallbackUrl;
     if (sameRun) for (const line of lines) foldLine(prior, line);
     const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
-    const otherRun = !sameRun && text.length > 0;
+    const otherRun = !sameRun && bytes.length > 0;
     const journal = new Journal(path, fd, lock, run, { prior, resumed: sameRun && lines.length > 1, otherRun, created });
-    // A new or empty file has nothing to lose: its first line is written now.
-    if (!sameRun && !otherRun) {
-      await journal.append(runLine(run)).catch(async (error: unknown) => {
-        await closeFile(fd);
-        throw error;
-      });
+    try {
+      // The cut line goes, or the next line appended would be joined to it and lost with it.
+      if (sameRun && whole < bytes.length) await truncateFile(fd, whole);
+      // A new or empty file has nothing to lose: its first line is written now.
+      if (!sameRun && !otherRun) await journal.append(runLine(run));
+    } catch (error) {
+      await closeFile(fd);
+      throw error;
     }
     return journal;
   }
 
   priorState(key: string): PriorState | undefined {
+    this.visited.add(key);
     return this.state.prior.get(key);
+  }
+
+  /** Whether an earlier run left rows this run has not come to (a `--limit`, or rows since edited out of the sheet). */
+  get holdsUnvisitedRows(): boolean {
+    for (const key of this.state.prior.keys()) if (!this.visited.has(key)) return true;
+    return false;
   }
 
   /** Durable before the create is sent. */
@@ -166,9 +182,9 @@ export class Journal {
     return this.end(false);
   }
 
-  /** For a finished run: nothing is left to resume. */
+  /** For a finished run: nothing is left to resume. Another server's journal this run never wrote to is kept. */
   remove(): Promise<void> {
-    return this.end(true);
+    return this.end(!this.otherRun);
   }
 
   /** For a run that did not start: a file this open made is taken away, any other kept. */
@@ -178,13 +194,18 @@ export class Journal {
 
   /** The lock is released last, so no other run opens the file before it is closed or gone. */
   private async end(removeFile: boolean): Promise<void> {
-    await this.flushing;
-    await closeFile(this.fd);
-    if (removeFile) await rm(this.path, { force: true });
-    await this.lock.release();
+    this.ended = true;
+    try {
+      await this.flushing;
+      await closeFile(this.fd);
+      if (removeFile) await rm(this.path, { force: true });
+    } finally {
+      await this.lock.release();
+    }
   }
 
   private append(line: JournalLine): Promise<void> {
+    if (this.ended) return Promise.reject(new Error(`the journal ${this.path} is closed`));
     this.queue.push(JSON.stringify(line) + '\n');
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.flushing) this.flushing = this.flush();
@@ -202,12 +223,18 @@ export class Journal {
         if (emptying) {
           await truncateFile(this.fd, 0);
           text = JSON.stringify(runLine(this.run)) + '\n' + text;
+        } else if (this.cut) {
+          // A write that failed part way may have left a line cut short: these lines start on a new one.
+          text = '\n' + text;
         }
         await writeAll(this.fd, Buffer.from(text, 'utf8'));
         if (emptying) this.otherRun = false;
+        this.cut = false;
         for (const w of waiters) w.resolve();
       } catch (error) {
-        for (const w of waiters) w.reject(error);
+        this.cut = true;
+        const failure = new RunError('JOURNAL_UNWRITABLE', `Cannot write the journal ${this.path}: ${fileErrorText(error)}.`);
+        for (const w of waiters) w.reject(failure);
       }
     }
     this.flushing = undefined;

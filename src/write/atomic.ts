@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { RunError } from '../errors.js';
+import { fileErrorText, RunError } from '../errors.js';
 import { isRunning } from '../pid.js';
 import { FileSink } from './file-sink.js';
 
@@ -29,7 +29,7 @@ export class TempFile {
       await removeOrphans(folder, basename(finalPath));
       return new TempFile(finalPath, tempPath, await open(tempPath, 'wx'));
     } catch (error) {
-      throw new RunError('OUTPUT_UNWRITABLE', `Cannot write in ${folder}: ${reason(error)}.`);
+      throw new RunError('OUTPUT_UNWRITABLE', `Cannot write in ${folder}: ${fileErrorText(error)}.`);
     }
   }
 
@@ -47,7 +47,7 @@ export class TempFile {
       await rename(this.tempPath, this.finalPath);
     } catch (error) {
       await this.discard();
-      throw new RunError('OUTPUT_UNWRITABLE', `Cannot replace ${this.finalPath}: ${reason(error)}.`);
+      throw new RunError('OUTPUT_UNWRITABLE', `Cannot replace ${this.finalPath}: ${fileErrorText(error)}.`);
     }
     await syncFolder(dirname(this.finalPath));
   }
@@ -71,7 +71,7 @@ export async function removeIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new RunError('OUTPUT_UNWRITABLE', `Cannot remove ${path}, left by an earlier run: ${reason(error)}.`);
+    throw new RunError('OUTPUT_UNWRITABLE', `Cannot remove ${path}, left by an earlier run: ${fileErrorText(error)}.`);
   }
 }
 
@@ -88,15 +88,6 @@ async function syncFolder(folder: string): Promise<void> {
   } catch {
     // best effort, see above
   }
-}
-
-function reason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EBUSY') return 'the file is open in another program';
-  if (code === 'ENOSPC') return 'the disk is full';
-  if (code === 'EROFS') return 'the disk is read-only';
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Temp files of a run that was killed before it could clean up: their process is gone. */

@@ -1,3 +1,4 @@
+import { closeSync, existsSync } from 'node:fs';
 import { appendFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -88,6 +89,58 @@ describe('Journal', () => {
     expect(await readdir(dirname(made))).toEqual([]);
   });
 
+  it('a line cut short by a crash is dropped, and what is appended after it is read back whole', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    await j.intent('K0', [], 1);
+    await j.close();
+    await appendFile(path, '{"k":"intent","key":"K9","bef');
+    const next = await Journal.open(path, RUN);
+    expect(next.priorState('K0')).toEqual({ before: [], attempts: 1 });
+    await next.intent('K1', ['cp_1'], 1);
+    await next.intent('K2', ['cp_2'], 1);
+    await next.close();
+    const after = await Journal.open(path, RUN);
+    expect(after.priorState('K1')).toEqual({ before: ['cp_1'], attempts: 1 });
+    expect(after.priorState('K2')).toEqual({ before: ['cp_2'], attempts: 1 });
+    expect(after.priorState('K9')).toBeUndefined();
+    await after.close();
+  });
+
+  it('remove() keeps another server\'s journal that this run never wrote to', async () => {
+    const { path, text } = await journalOfOneRow();
+    await (await Journal.open(path, OTHER_RUN)).remove();
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  it('knows the rows of an earlier run this run has not come to', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    await j.intent('a', [], 1);
+    await j.outcome('b', { sourceRow: 3, status: 'created', message: 'created' });
+    await j.close();
+    const again = await Journal.open(path, RUN);
+    again.priorState('a');
+    expect(again.holdsUnvisitedRows).toBe(true);
+    again.priorState('b');
+    expect(again.holdsUnvisitedRows).toBe(false);
+    await again.close();
+  });
+
+  it('a write that fails is a run error naming the journal, and nothing is appended once it is closed', async () => {
+    const path = await fresh();
+    const j = await Journal.open(path, RUN);
+    // Writes fail as on a failing disk: the journal is handed a descriptor that is not open.
+    const inner = j as unknown as { fd: number };
+    const realFd = inner.fd;
+    inner.fd = 2 ** 30;
+    await expect(j.intent('a', [], 1)).rejects.toMatchObject({ name: 'RunError', code: 'JOURNAL_UNWRITABLE', message: expect.stringContaining(path) });
+    await j.close().catch(() => undefined);
+    closeSync(realFd);
+    await expect(j.intent('b', [], 1)).rejects.toThrow(/closed/);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
   it('makes many concurrent appends durable in order, one line each', async () => {
     const path = await fresh();
     const j = await Journal.open(path, RUN);
@@ -114,5 +167,16 @@ describe('Journal lock', () => {
     const second = await Journal.open(path, RUN);
     await second.close();
     await first.close().catch(() => undefined);
+  });
+
+  it('a second run of the same sheet in this very process is refused too, and a lock is never seen empty', async () => {
+    const path = await fresh();
+    const first = await Journal.open(path, RUN);
+    expect((await readFile(`${path}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+    await expect(Journal.open(path, RUN)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
+    await first.close();
+    const second = await Journal.open(path, RUN);
+    await second.close();
+    expect(await readdir(dirname(path))).toEqual(['sheet.results.csv.journal']);
   });
 });
