@@ -4,7 +4,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
 import type { Package, RequestEvent } from '../execute/api-types.js';
-import { Journal } from '../execute/journal.js';
+import { baseOf } from '../execute/api-url.js';
+import { Journal, type JournalRun } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import type { Sandbox } from '../sandbox/server.js';
 import type { RecordStream } from '../validate/index.js';
@@ -33,6 +34,11 @@ async function connect(options: ImportOptions): Promise<Connection> {
   checkApiUrl(options.apiUrl, options.allowInsecureHttp ?? false);
   checkApiUrl(fallbackUrl, options.allowInsecureHttp ?? false);
   return { apiUrl: options.apiUrl, fallbackUrl, token: options.token };
+}
+
+/** The server a journal belongs to: the URLs as requests use them, however they were written. */
+function journalRun(connection: Connection): JournalRun {
+  return { apiUrl: baseOf(connection.apiUrl).shown, fallbackUrl: baseOf(connection.fallbackUrl).shown };
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -78,7 +84,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName });
     const journalOpening = options.dryRun
       ? undefined
-      : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, { apiUrl: connection.apiUrl, fallbackUrl: connection.fallbackUrl }));
+      : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     const packages = indexPackages(checked);
     log(`${packages.all.length} packages on the platform`);
@@ -120,10 +126,13 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     }, 2000 + limits.concurrency * 8);
 
     let fatal: RunError | undefined;
+    /** Anything else a row threw (a bug): the run stops and ends with it once the rows under way have. */
+    let broken: { error: unknown } | undefined;
     const inFlight = new Set<Promise<void>>();
     const maxRowsInFlight = limits.concurrency * 4;
     try {
       for await (const item of startingWith(firstItem, items)) {
+        if (broken) throw broken.error;
         const seq = await queue.reserve();
         const { row } = item;
         if (item.outcome) {
@@ -135,13 +144,14 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
           continue;
         }
         while (inFlight.size >= maxRowsInFlight) await Promise.race(inFlight);
+        // Never rejects: a row that throws still takes its place in the results, so none is lost.
         const running: Promise<void> = executor
           .execute(item.record, identityKey(item.record))
           .then(
             (outcome) => queue.complete(seq, { row, outcome }),
             (error: unknown) => {
-              if (!(error instanceof RunError)) throw error;
-              fatal ??= error;
+              if (error instanceof RunError) fatal ??= error;
+              else broken ??= { error };
               stop.abort();
               queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow) });
             },
@@ -150,6 +160,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
         inFlight.add(running);
       }
       await Promise.all(inFlight);
+      if (broken) throw broken.error;
       await queue.flushed();
     } catch (error) {
       // Nothing more is sent, and the rows under way end (their outcomes reach the journal) before
@@ -184,9 +195,14 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       }),
       interrupted,
     });
-    const files = await writer.finish(summary);
-    // Keep the journal while anything is left to resume or to read back; a finished run needs none.
-    const unfinished = interrupted || tally.counts.pending > 0 || unknownOutcomes > 0;
+    const files = await writer.finish(summary).catch(async (error: unknown) => {
+      await journal?.close();
+      throw error;
+    });
+    // Keep the journal while anything is left to resume or to read back, or rows of the sheet this run
+    // did not come to (a canary run with --limit, before the whole sheet): a finished run needs none.
+    const unfinished =
+      interrupted || tally.counts.pending > 0 || unknownOutcomes > 0 || options.limit !== undefined || (journal?.holdsUnvisitedRows ?? false);
     if (journal) await (unfinished ? journal.close() : journal.remove());
     return { summary, files, ...(fatal && { error: fatal }) };
   } catch (error) {

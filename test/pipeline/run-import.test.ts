@@ -4,7 +4,8 @@ import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RowExecutor } from '../../src/execute/executor.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
@@ -191,6 +192,68 @@ describe('runImport against the sandbox', () => {
     expect(second.summary.counts.created).toBe(40);
     expect(s.inspect.created()).toHaveLength(40);
     expect(s.inspect.duplicates()).toEqual([]);
+  });
+
+  it('a row that throws something unexpected ends the run with it, and loses no row: a rerun does the rest once', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(60, 20));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const execute = RowExecutor.prototype.execute;
+    const spy = vi.spyOn(RowExecutor.prototype, 'execute').mockImplementation(async function (this: RowExecutor, record, key) {
+      if (record.sourceRow === 16) throw new Error('a bug on row 16');
+      return execute.call(this, record, key);
+    });
+    try {
+      await expect(runImport({ file, ...connection(s), concurrency: 2 })).rejects.toThrow('a bug on row 16');
+    } finally {
+      spy.mockRestore();
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    expect(await readdir(dir)).toContain('import.results.csv.journal');
+
+    const second = await runImport({ file, ...connection(s) });
+    expect(second.summary.counts.created).toBe(60);
+    expect(s.inspect.created()).toHaveLength(60);
+    expect(s.inspect.duplicates()).toEqual([]);
+  });
+
+  it('resumes with the API URLs written another way (a trailing slash, the /platform/v1 path)', async () => {
+    const s = await start({ latencyMs: 20 });
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(30, 10));
+    const controller = new AbortController();
+    await runImport(
+      { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
+      { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
+    );
+    const logs: string[] = [];
+    const second = await runImport(
+      { file, ...connection(s), apiUrl: `${s.mainUrl}/`, fallbackUrl: `${s.fallbackUrl}/platform/v1`, onExisting: 'create' },
+      { log: (line) => logs.push(line) },
+    );
+    expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
+    expect(second.summary.counts.created).toBe(30);
+    expect(s.inspect.created()).toHaveLength(30);
+    expect(s.inspect.duplicates()).toEqual([]);
+  });
+
+  it('a canary run with --limit keeps its journal, so the whole sheet after it creates nothing twice, even with --on-existing create', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(10, 5));
+    const canary = await runImport({ file, ...connection(s), limit: 4 });
+    expect(canary.summary.counts.created).toBe(4);
+    expect(await readdir(dir)).toContain('import.results.csv.journal');
+
+    const whole = await runImport({ file, ...connection(s), onExisting: 'create' });
+    expect(whole.summary.counts.created).toBe(10);
+    expect(s.inspect.created()).toHaveLength(10);
+    expect(s.inspect.duplicates()).toEqual([]);
+    expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
   it('a quote left open part way down the sheet: the rows above it are done, the run ends with the reason, and once fixed a rerun does the rest', async () => {
