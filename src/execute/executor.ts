@@ -130,6 +130,8 @@ export class RowExecutor {
       if (signal?.aborted) return { ...pendingOutcome(record.sourceRow), ...base, ...(attempts > 0 && { attempts }) };
       attempts++;
       await journal?.intent(key, before, attempts);
+      // The stop may have come while the intent was written: the intent only makes a rerun read back first.
+      if (signal?.aborted) return { ...pendingOutcome(record.sourceRow), ...base, attempts };
       const result = await api.createClientPackage(body);
 
       if (result.kind === 'created') {
