@@ -141,7 +141,8 @@ describe('RowExecutor', () => {
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     platform.faults = ['drop-after'];
     platform.failReads = 0;
-    const first = executor(platform, { journal: await journalIn(dir), onExisting: 'create' });
+    const firstJournal = await journalIn(dir);
+    const first = executor(platform, { journal: firstJournal, onExisting: 'create' });
     // The existing-check read succeeds; the read-back after the lost answer fails.
     const original = platform.listClientPackages.bind(platform);
     let reads = 0;
@@ -152,6 +153,7 @@ describe('RowExecutor', () => {
     expectOutcome(await first.run(record(2)), { status: 'failed', messageIncludes: 'outcome unknown' });
     expect(platform.posts).toHaveLength(1);
 
+    await firstJournal.close();
     platform.listClientPackages = original;
     const second = executor(platform, { journal: await journalIn(dir), onExisting: 'create' });
     const outcome = await second.run(record(2));
@@ -194,6 +196,27 @@ describe('RowExecutor', () => {
     const r = record(2);
     expectOutcome(await ex.execute(r, identityKey(r)), { status: 'pending', messageIncludes: 'interrupted' });
     expect(platform.posts).toHaveLength(0);
+  });
+
+  it('sends no create when the run stops while the row\'s intent is being written; a rerun reads back first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const controller = new AbortController();
+    const journal = await journalIn(dir);
+    const intent = journal.intent.bind(journal);
+    journal.intent = async (...args) => {
+      await intent(...args);
+      controller.abort(); // Ctrl-C while the intent was made durable
+    };
+    const { ex } = executor(platform, { signal: controller.signal, journal });
+    const r = record(2);
+    expectOutcome(await ex.execute(r, identityKey(r)), { status: 'pending', messageIncludes: 'interrupted' });
+    expect(platform.posts).toHaveLength(0);
+    await journal.close();
+
+    const resumed = await journalIn(dir);
+    expect(resumed.priorState(identityKey(r))?.before).toEqual([]);
+    await resumed.close();
   });
 
   it('leaves a row pending when interrupted while waiting to retry', async () => {
