@@ -7,6 +7,8 @@ export class OrderedQueue<T> {
   private nextToAssign = 0;
   private chain: Promise<void> = Promise.resolve();
   private roomWaiters: Array<() => void> = [];
+  /** The first write that failed: no row is written after it, and no more are taken. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly write: (item: T) => Promise<void>,
@@ -14,11 +16,12 @@ export class OrderedQueue<T> {
     private readonly window: number,
   ) {}
 
-  /** A place in the output for the next row read. Waits while the window is full. */
+  /** A place in the output for the next row read. Waits while the window is full; throws once a write failed. */
   async reserve(): Promise<number> {
     while (this.nextToAssign - this.nextToWrite >= this.window) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
+    if (this.failure) throw this.failure.error;
     return this.nextToAssign++;
   }
 
@@ -43,6 +46,8 @@ export class OrderedQueue<T> {
       this.waiting.delete(this.nextToWrite);
       this.nextToWrite++;
       this.chain = this.chain.then(() => this.write(item));
+      // Seen here at once, and by whoever waits on flushed() or reserve(): never an unhandled rejection.
+      this.chain.catch((error: unknown) => (this.failure ??= { error }));
     }
     const waiters = this.roomWaiters;
     this.roomWaiters = [];

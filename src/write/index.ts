@@ -1,5 +1,7 @@
 // The results writer: one results row per input row, the retry file beside it, both put in place at
 // the end by rename so a good earlier file is only ever replaced by a complete new one.
+import { dirname } from 'node:path';
+import { fileErrorText, RunError } from '../errors.js';
 import type { RowOutcome, RunSummary, SourceRow } from '../pipeline/types.js';
 import { removeIfPresent } from './atomic.js';
 import { RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow, type SheetLayout } from './layout.js';
@@ -72,10 +74,19 @@ class ResultsFiles implements ResultsWriter {
 
   write(row: SourceRow, outcome: RowOutcome): Promise<void> {
     try {
-      return this.add(row, outcome) ?? Promise.resolve();
+      return (this.add(row, outcome) ?? Promise.resolve()).catch((error: unknown) => {
+        throw this.unwritable(error);
+      });
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.unwritable(error));
     }
+  }
+
+  /** A file system error while writing rows, as a run error naming the folder of the results. */
+  private unwritable(error: unknown): unknown {
+    if (error instanceof RunError || !(error as NodeJS.ErrnoException).code) return error;
+    const folder = dirname(this.options.target.resultsPath);
+    return new RunError('OUTPUT_UNWRITABLE', `Cannot write the results in ${folder}: ${fileErrorText(error)}.`);
   }
 
   add(row: SourceRow, outcome: RowOutcome): Promise<void> | undefined {

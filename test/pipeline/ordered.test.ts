@@ -35,4 +35,25 @@ describe('OrderedQueue', () => {
     queue.complete(await queue.reserve(), 1);
     await expect(queue.flushed()).rejects.toThrow('disk full');
   });
+
+  it('after a write fails: no later row is written, no more are taken, and nothing is left unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const written: number[] = [];
+      const queue = new OrderedQueue<number>(async (n) => {
+        if (n === 1) throw new Error('disk full');
+        written.push(n);
+      }, 10);
+      for (const n of [0, 1, 2]) queue.complete(await queue.reserve(), n);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(written).toEqual([0]);
+      await expect(queue.reserve()).rejects.toThrow('disk full');
+      await expect(queue.flushed()).rejects.toThrow('disk full');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
 });

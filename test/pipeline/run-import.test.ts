@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
+import { FileSink } from '../../src/write/file-sink.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
@@ -254,6 +255,38 @@ describe('runImport against the sandbox', () => {
     expect(s.inspect.created()).toHaveLength(10);
     expect(s.inspect.duplicates()).toEqual([]);
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
+  });
+
+  it('a results file that cannot be written part way through ends the run with the reason, and a rerun finishes', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(1500, 50));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const writeText = FileSink.prototype.writeText;
+    let calls = 0;
+    const spy = vi.spyOn(FileSink.prototype, 'writeText').mockImplementation(function (this: FileSink, text) {
+      // The header, then the first piece of rows: the disk is full after that.
+      if (++calls > 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return writeText.call(this, text);
+    });
+    try {
+      await expect(runImport({ file, ...connection(s), concurrency: 4 })).rejects.toMatchObject({
+        code: 'OUTPUT_UNWRITABLE',
+        message: `Cannot write the results in ${dir}: the disk is full.`,
+      });
+    } finally {
+      spy.mockRestore();
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    expect(await readdir(dir)).toContain('import.results.csv.journal');
+
+    const second = await runImport({ file, ...connection(s), onExisting: 'create' });
+    expect(second.summary.counts.created).toBe(1500);
+    expect(s.inspect.created()).toHaveLength(1500);
+    expect(s.inspect.duplicates()).toEqual([]);
   });
 
   it('a quote left open part way down the sheet: the rows above it are done, the run ends with the reason, and once fixed a rerun does the rest', async () => {
