@@ -216,7 +216,8 @@ export class ApiClient {
   /** Like close(), but requests still under way are cut off instead of waited for. Only for requests whose answers no longer matter. */
   destroy(): Promise<void> {
     this.closing.abort();
-    this.destroyed ??= Promise.all(this.ownPools.map((pool) => pool.destroy())).then(() => undefined);
+    // What ends here no longer matters to anyone, nor does how it ended.
+    this.destroyed ??= Promise.allSettled(this.ownPools.map((pool) => pool.destroy())).then(() => undefined);
     this.closed ??= this.destroyed;
     return this.destroyed;
   }

@@ -2,11 +2,13 @@
 // a resumed run reuses finished outcomes and reads back every row that had an intent before sending again.
 // Lines are JSON, appended in groups (one write serves every row that finished meanwhile) to a file
 // opened for synchronous data writes: a write is durable when it returns, in one system call.
-import { close, constants, ftruncate, open, write } from 'node:fs';
+import { close, constants, fdatasync, ftruncate, open, write } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import type { RowOutcome } from '../pipeline/types.js';
 import { fileErrorText, RunError } from '../errors.js';
+import type { RowOutcome } from '../pipeline/types.js';
+import { syncFolder } from '../write/atomic.js';
 import { RunLock } from './run-lock.js';
 
 export interface JournalRun {
@@ -46,15 +48,19 @@ export interface PriorState {
 
 const REUSABLE = new Set(['created', 'skipped']);
 
-/** Where the system has no O_DSYNC, O_SYNC (which also waits for the times to be written) does the same. */
+/**
+ * Where the system has no O_DSYNC, O_SYNC (which also waits for the times to be written) does the
+ * same. Where it has neither (Windows), each write is followed by an fdatasync.
+ */
 const DURABLE_WRITES = constants.O_DSYNC ?? constants.O_SYNC ?? 0;
 const openFile = promisify(open);
 const closeFile = promisify(close);
 const truncateFile = promisify(ftruncate);
+const syncData = promisify(fdatasync);
 
-/** Writes all of `bytes`; durable on return, given the file's DURABLE_WRITES flag. */
-function writeAll(fd: number, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Writes all of `bytes`; durable on return. */
+async function writeAll(fd: number, bytes: Buffer): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
     const from = (offset: number): void =>
       write(fd, bytes, offset, bytes.length - offset, null, (error, written) => {
         if (error) reject(error);
@@ -63,6 +69,7 @@ function writeAll(fd: number, bytes: Buffer): Promise<void> {
       });
     from(0);
   });
+  if (DURABLE_WRITES === 0) await syncData(fd);
 }
 
 function parseLines(text: string): JournalLine[] {
@@ -146,8 +153,10 @@ export class Journal {
     try {
       // The cut line goes, or the next line appended would be joined to it and lost with it.
       if (sameRun && whole < bytes.length) await truncateFile(fd, whole);
-      // A new or empty file has nothing to lose: its first line is written now.
+      // A new or empty file has nothing to lose: its first line is written now, and a new file's
+      // name made durable in its folder, so that a power cut cannot take the whole journal away.
       if (!sameRun && !otherRun) await journal.append(runLine(run));
+      if (created) await syncFolder(dirname(path));
     } catch (error) {
       await closeFile(fd);
       throw error;

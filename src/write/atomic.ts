@@ -75,9 +75,10 @@ export async function removeIfPresent(path: string): Promise<void> {
   }
 }
 
-// The rename itself is only durable once the folder's entry is; not every platform lets a folder be
-// opened for that (Windows does not), and the file's own bytes are already safe, so failure is fine.
-async function syncFolder(folder: string): Promise<void> {
+// A file made or renamed is only there for good once its folder's entry is; not every platform lets a
+// folder be opened for that (Windows does not), and the file's own bytes are already safe, so failure
+// is fine.
+export async function syncFolder(folder: string): Promise<void> {
   try {
     const handle = await open(folder, 'r');
     try {
