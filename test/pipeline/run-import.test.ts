@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
 import { FileSink } from '../../src/write/file-sink.js';
 import { runImport } from '../../src/pipeline/run-import.js';
+import type { RunResult } from '../../src/pipeline/options.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
 
@@ -24,6 +25,36 @@ async function start(options: SandboxOptions = {}): Promise<Sandbox> {
 
 function connection(s: Sandbox) {
   return { apiUrl: s.mainUrl, fallbackUrl: s.fallbackUrl, token: s.tokens.staff };
+}
+
+/** An import that Ctrl-C stops once 5 rows are done: its journal is left behind. */
+function interruptedAfterFive(s: Sandbox, file: string): Promise<RunResult> {
+  const controller = new AbortController();
+  return runImport(
+    { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
+    { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
+  );
+}
+
+/** Every row of the sheet is created on the server, and once. */
+function expectEachCreatedOnce(s: Sandbox, result: RunResult, rows: number): void {
+  expect(result.summary.counts.created).toBe(rows);
+  expect(s.inspect.created()).toHaveLength(rows);
+  expect(s.inspect.duplicates()).toEqual([]);
+}
+
+/** Runs `fn` and fails if a promise was rejected with no one to handle it meanwhile. */
+async function withoutUnhandledRejections(fn: () => Promise<void>): Promise<void> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  expect(unhandled).toEqual([]);
 }
 
 describe('runImport against the sandbox', () => {
@@ -140,20 +171,13 @@ describe('runImport against the sandbox', () => {
     const s = await start({ latencyMs: 20 });
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(40, 10));
-    const controller = new AbortController();
-    const first = await runImport(
-      { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
-      { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
-    );
+    const first = await interruptedAfterFive(s, file);
     expect(first.summary.interrupted).toBe(true);
     expect(first.summary.counts.pending).toBeGreaterThan(0);
     expect(first.summary.counts.created + first.summary.counts.pending).toBe(40);
     expect(await readdir(dir)).toContain('import.results.csv.journal');
 
-    const second = await runImport({ file, ...connection(s), rate: 200 });
-    expect(second.summary.counts.created).toBe(40);
-    expect(s.inspect.created()).toHaveLength(40);
-    expect(s.inspect.duplicates()).toEqual([]);
+    expectEachCreatedOnce(s, await runImport({ file, ...connection(s), rate: 200 }), 40);
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
@@ -161,11 +185,7 @@ describe('runImport against the sandbox', () => {
     const s = await start({ latencyMs: 20 });
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(40, 10));
-    const controller = new AbortController();
-    await runImport(
-      { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
-      { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
-    );
+    await interruptedAfterFive(s, file);
     const contents = async () => Object.fromEntries(await Promise.all((await readdir(dir)).sort().map(async (name) => [name, await readFile(join(dir, name), 'utf8')])));
     const before = await contents();
     expect(Object.keys(before)).toContain('import.results.csv.journal');
@@ -190,56 +210,42 @@ describe('runImport against the sandbox', () => {
     const logs: string[] = [];
     const second = await runImport({ file, ...connection(s), rate: 200 }, { log: (line) => logs.push(line) });
     expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
-    expect(second.summary.counts.created).toBe(40);
-    expect(s.inspect.created()).toHaveLength(40);
-    expect(s.inspect.duplicates()).toEqual([]);
+    expectEachCreatedOnce(s, second, 40);
   });
 
   it('a row that throws something unexpected ends the run with it, and loses no row: a rerun does the rest once', async () => {
     const s = await start();
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(60, 20));
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
     const execute = RowExecutor.prototype.execute;
     const spy = vi.spyOn(RowExecutor.prototype, 'execute').mockImplementation(async function (this: RowExecutor, record, key) {
       if (record.sourceRow === 16) throw new Error('a bug on row 16');
       return execute.call(this, record, key);
     });
     try {
-      await expect(runImport({ file, ...connection(s), concurrency: 2 })).rejects.toThrow('a bug on row 16');
+      await withoutUnhandledRejections(async () => {
+        await expect(runImport({ file, ...connection(s), concurrency: 2 })).rejects.toThrow('a bug on row 16');
+      });
     } finally {
       spy.mockRestore();
-      process.off('unhandledRejection', onUnhandled);
     }
-    expect(unhandled).toEqual([]);
     expect(await readdir(dir)).toContain('import.results.csv.journal');
 
-    const second = await runImport({ file, ...connection(s) });
-    expect(second.summary.counts.created).toBe(60);
-    expect(s.inspect.created()).toHaveLength(60);
-    expect(s.inspect.duplicates()).toEqual([]);
+    expectEachCreatedOnce(s, await runImport({ file, ...connection(s) }), 60);
   });
 
   it('resumes with the API URLs written another way (a trailing slash, the /platform/v1 path)', async () => {
     const s = await start({ latencyMs: 20 });
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(30, 10));
-    const controller = new AbortController();
-    await runImport(
-      { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
-      { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
-    );
+    await interruptedAfterFive(s, file);
     const logs: string[] = [];
     const second = await runImport(
       { file, ...connection(s), apiUrl: `${s.mainUrl}/`, fallbackUrl: `${s.fallbackUrl}/platform/v1`, onExisting: 'create' },
       { log: (line) => logs.push(line) },
     );
     expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
-    expect(second.summary.counts.created).toBe(30);
-    expect(s.inspect.created()).toHaveLength(30);
-    expect(s.inspect.duplicates()).toEqual([]);
+    expectEachCreatedOnce(s, second, 30);
   });
 
   it('a canary run with --limit keeps its journal, so the whole sheet after it creates nothing twice, even with --on-existing create', async () => {
@@ -250,10 +256,7 @@ describe('runImport against the sandbox', () => {
     expect(canary.summary.counts.created).toBe(4);
     expect(await readdir(dir)).toContain('import.results.csv.journal');
 
-    const whole = await runImport({ file, ...connection(s), onExisting: 'create' });
-    expect(whole.summary.counts.created).toBe(10);
-    expect(s.inspect.created()).toHaveLength(10);
-    expect(s.inspect.duplicates()).toEqual([]);
+    expectEachCreatedOnce(s, await runImport({ file, ...connection(s), onExisting: 'create' }), 10);
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
@@ -261,9 +264,6 @@ describe('runImport against the sandbox', () => {
     const s = await start();
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(1500, 50));
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
     const writeText = FileSink.prototype.writeText;
     let calls = 0;
     const spy = vi.spyOn(FileSink.prototype, 'writeText').mockImplementation(function (this: FileSink, text) {
@@ -272,21 +272,18 @@ describe('runImport against the sandbox', () => {
       return writeText.call(this, text);
     });
     try {
-      await expect(runImport({ file, ...connection(s), concurrency: 4 })).rejects.toMatchObject({
-        code: 'OUTPUT_UNWRITABLE',
-        message: `Cannot write the results in ${dir}: the disk is full.`,
+      await withoutUnhandledRejections(async () => {
+        await expect(runImport({ file, ...connection(s), concurrency: 4 })).rejects.toMatchObject({
+          code: 'OUTPUT_UNWRITABLE',
+          message: `Cannot write the results in ${dir}: the disk is full.`,
+        });
       });
     } finally {
       spy.mockRestore();
-      process.off('unhandledRejection', onUnhandled);
     }
-    expect(unhandled).toEqual([]);
     expect(await readdir(dir)).toContain('import.results.csv.journal');
 
-    const second = await runImport({ file, ...connection(s), onExisting: 'create' });
-    expect(second.summary.counts.created).toBe(1500);
-    expect(s.inspect.created()).toHaveLength(1500);
-    expect(s.inspect.duplicates()).toEqual([]);
+    expectEachCreatedOnce(s, await runImport({ file, ...connection(s), onExisting: 'create' }), 1500);
   });
 
   it('a quote left open part way down the sheet: the rows above it are done, the run ends with the reason, and once fixed a rerun does the rest', async () => {
@@ -304,10 +301,7 @@ describe('runImport against the sandbox', () => {
     expect(s.inspect.created().length).toBeLessThanOrEqual(1100);
 
     await writePlannedCsv(dir, rows);
-    const second = await runImport({ file, ...connection(s), concurrency: 4 });
-    expect(second.summary.counts.created).toBe(1200);
-    expect(s.inspect.created()).toHaveLength(1200);
-    expect(s.inspect.duplicates()).toEqual([]);
+    expectEachCreatedOnce(s, await runImport({ file, ...connection(s), concurrency: 4 }), 1200);
   });
 
   it('refuses a directory token before sending anything', async () => {
