@@ -1,4 +1,4 @@
-// The whole import, top to bottom: read, check access, load packages, run each row, write results.
+// The whole import, top to bottom: check access while the sheet is opened, load packages, run each row, write results.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
