@@ -74,19 +74,10 @@ class ResultsFiles implements ResultsWriter {
 
   write(row: SourceRow, outcome: RowOutcome): Promise<void> {
     try {
-      return (this.add(row, outcome) ?? Promise.resolve()).catch((error: unknown) => {
-        throw this.unwritable(error);
-      });
+      return this.add(row, outcome) ?? Promise.resolve();
     } catch (error) {
-      return Promise.reject(this.unwritable(error));
+      return Promise.reject(error);
     }
-  }
-
-  /** A file system error while writing rows, as a run error naming the folder of the results. */
-  private unwritable(error: unknown): unknown {
-    if (error instanceof RunError || !(error as NodeJS.ErrnoException).code) return error;
-    const folder = dirname(this.options.target.resultsPath);
-    return new RunError('OUTPUT_UNWRITABLE', `Cannot write the results in ${folder}: ${fileErrorText(error)}.`);
   }
 
   add(row: SourceRow, outcome: RowOutcome): Promise<void> | undefined {
@@ -94,8 +85,20 @@ class ResultsFiles implements ResultsWriter {
       const next = () => this.writeNow(row, outcome);
       return this.track(this.pending.then(next, next));
     }
-    const wait = this.writeNow(row, outcome);
+    let wait: Promise<void> | undefined;
+    try {
+      wait = this.writeNow(row, outcome);
+    } catch (error) {
+      throw this.unwritable(error);
+    }
     return wait && this.track(wait);
+  }
+
+  /** A file system error while writing rows, as a run error naming the folder of the results. */
+  private unwritable(error: unknown): unknown {
+    if (error instanceof RunError || !(error as NodeJS.ErrnoException).code) return error;
+    const folder = dirname(this.options.target.resultsPath);
+    return new RunError('OUTPUT_UNWRITABLE', `Cannot write the results in ${folder}: ${fileErrorText(error)}.`);
   }
 
   /** The write as `pending` until it settles; cleared before its caller, awaiting it, goes on. */
@@ -106,7 +109,7 @@ class ResultsFiles implements ResultsWriter {
       },
       (error: unknown) => {
         if (this.pending === tracked) this.pending = undefined;
-        throw error;
+        throw this.unwritable(error);
       },
     );
     this.pending = tracked;
