@@ -125,13 +125,14 @@ export class RowExecutor {
     };
     const body = createBody(record, client.id, pkg.id);
     let attempts = earlierAttempts;
+    // Once the run stops (Ctrl-C, or a fatal error on another row), a create not yet sent stays unsent.
+    const unsent = (): RowOutcome => ({ ...pendingOutcome(record.sourceRow), ...base, ...(attempts > 0 && { attempts }) });
     for (let attemptThisRun = 1; ; attemptThisRun++) {
-      // Once the run stops (Ctrl-C, or a fatal error on another row), a create not yet sent stays unsent.
-      if (signal?.aborted) return { ...pendingOutcome(record.sourceRow), ...base, ...(attempts > 0 && { attempts }) };
+      if (signal?.aborted) return unsent();
       attempts++;
       await journal?.intent(key, before, attempts);
       // The stop may have come while the intent was written: the intent only makes a rerun read back first.
-      if (signal?.aborted) return { ...pendingOutcome(record.sourceRow), ...base, attempts };
+      if (signal?.aborted) return unsent();
       const result = await api.createClientPackage(body);
 
       if (result.kind === 'created') {
