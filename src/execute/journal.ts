@@ -1,9 +1,11 @@
 // The import's memory across crashes. Before each create an intent is made durable, after it the outcome:
 // a resumed run reuses finished outcomes and reads back every row that had an intent before sending again.
-// Lines are JSON, appended in groups (one write serves every row that finished meanwhile) to a file
-// opened for synchronous data writes: a write is durable when it returns, in one system call.
+// Lines are JSON, appended in groups (one write serves every line added in the same turn of the event
+// loop, or while the write before was under way) to a file opened for synchronous data writes: a write
+// is durable when it returns, in one system call.
 import { close, constants, fdatasync, ftruncate, open, write } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { fileErrorText, RunError } from '../errors.js';
@@ -217,7 +219,9 @@ export class Journal {
     if (this.ended) return Promise.reject(new Error(`the journal ${this.path} is closed`));
     this.queue.push(JSON.stringify(line) + '\n');
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.flushing) this.flushing = this.flush();
+    // The write waits for the end of this turn of the event loop: every line added in it (the answers
+    // that came in together, and what they set off) shares the one write.
+    if (!this.flushing) this.flushing = afterThisTurn().then(() => this.flush());
     return done;
   }
 
