@@ -171,11 +171,6 @@ export class Journal {
     return this.state.prior.get(key);
   }
 
-  /** Whether an earlier run brought this row to an outcome (a look that does not count as coming to it). */
-  finished(key: string): boolean {
-    return this.state.prior.get(key)?.done !== undefined;
-  }
-
   /** Whether an earlier run left rows this run has not come to (a `--limit`, or rows since edited out of the sheet). */
   get holdsUnvisitedRows(): boolean {
     for (const key of this.state.prior.keys()) if (!this.visited.has(key)) return true;

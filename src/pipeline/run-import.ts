@@ -1,6 +1,5 @@
 // The whole import, top to bottom: check access while the sheet is opened, load packages, run each row, write results.
 import { setMaxListeners } from 'node:events';
-import { access } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
@@ -13,7 +12,7 @@ import type { RecordStream } from '../validate/index.js';
 import type { ResultsWriter } from '../write/index.js';
 import { resultsTarget } from '../write/target.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type RunHooks, type RunResult } from './options.js';
-import type { AssignmentRecord, RowOutcome, SourceRow } from './types.js';
+import type { RowOutcome, SourceRow } from './types.js';
 
 interface Connection {
   readonly apiUrl: string;
@@ -69,36 +68,24 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   let stream: RecordStream | undefined;
   try {
     // The preflight goes out first. While it is out, the rest of the import's code is loaded, the
-    // journal and results files are opened, and the sheet's first rows are read and validated, their
-    // clients looked up. Those are reads, harmless whatever the preflight finds; nothing is created
-    // before it has answered.
+    // sheet's first rows are read and validated, and the journal and results files are opened (none of
+    // which sends anything), so the first lookups leave as soon as it answers. Nothing from the sheet
+    // is sent before it has.
     log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
     const preflight = api.preflight();
     preflight.catch(() => undefined); // judged below, once the sheet has been opened
-    const journalPath = `${target.resultsPath}.journal`;
-    const resuming = options.dryRun ? Promise.resolve(false) : access(journalPath).then(() => true, () => false);
     const { readRecords, openResultsWriter, indexPackages, RowExecutor, Lookups, Tally, OrderedQueue, countRows, summarize, identityKey, pendingOutcome } =
       await import('./import-parts.js');
     stream = await readRecords(options.file, options);
+    const items = stream.items[Symbol.asyncIterator]();
+    const firstItem = items.next();
+    firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start
     // The results writer first: it makes the results folder, where the journal goes.
     const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName });
     const journalOpening = options.dryRun
       ? undefined
-      : writerOpening.then(() => Journal.open(journalPath, journalRun(connection)));
-    const starting = readyToStart(preflight, journalOpening, writerOpening);
-    starting.catch(() => undefined); // thrown just below
-    const lookups = new Lookups(api);
-    // Rows an earlier run finished are not looked up again: with a journal to resume from, its rows wait for it.
-    const finishedBefore = resuming.then(async (resumable) => {
-      const opened = resumable ? await journalOpening?.catch(() => undefined) : undefined;
-      return (record: AssignmentRecord) => opened?.finished(identityKey(record)) ?? false;
-    });
-    const prefetch = (record: AssignmentRecord) =>
-      void finishedBefore.then((finished) => finished(record) || lookups.prefetch(record)).catch(() => undefined);
-    const maxRowsInFlight = limits.concurrency * 4;
-    // A read error is thrown by the loop below, in its row's place, or not at all if the run cannot start.
-    const rows = readAhead(stream.items[Symbol.asyncIterator](), maxRowsInFlight, starting, (item) => item.record && prefetch(item.record));
-    const { checked, journal, writer } = await starting;
+      : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));
+    const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     const packages = indexPackages(checked);
     log(`${packages.all.length} packages on the platform`);
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
@@ -112,7 +99,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
 
     const executor = new RowExecutor({
       api,
-      lookups,
+      lookups: new Lookups(api),
       packages,
       journal,
       onExisting: options.onExisting ?? 'skip',
@@ -142,8 +129,9 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     /** Anything else a row threw (a bug): the run stops and ends with it once the rows under way have. */
     let broken: { error: unknown } | undefined;
     const inFlight = new Set<Promise<void>>();
+    const maxRowsInFlight = limits.concurrency * 4;
     try {
-      for await (const item of rows) {
+      for await (const item of startingWith(firstItem, items)) {
         if (broken) throw broken.error;
         const seq = await queue.reserve();
         const { row } = item;
@@ -250,33 +238,17 @@ async function readyToStart(
   throw [checked, journal, writer].find((r) => r.status === 'rejected')?.reason;
 }
 
-/**
- * The items of `source`, of which up to `max` are read ahead while `until` is pending, each handed to
- * `onItem` as it comes: the sheet's first rows are read while the run waits to start. A read that
- * failed is thrown in its place. Reading ahead stops at the first `next()`, and no item is read twice.
- */
-function readAhead<T>(source: AsyncIterator<T>, max: number, until: Promise<unknown>, onItem: (item: T) => void): AsyncIterableIterator<T> {
-  const ahead: Promise<IteratorResult<T>>[] = [];
-  let reading = true;
-  const stop = () => (reading = false);
-  until.then(stop, stop);
-  void (async () => {
-    while (reading && ahead.length < max) {
-      const next = source.next();
-      ahead.push(next);
-      const item = await next.catch(() => ({ done: true, value: undefined }) as const);
-      if (item.done) return;
-      onItem(item.value);
-    }
-  })();
+/** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */
+function startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
+  let early: Promise<IteratorResult<T>> | undefined = first;
   return {
     next() {
-      reading = false;
-      return ahead.shift() ?? source.next();
+      const next = early ?? rest.next();
+      early = undefined;
+      return next;
     },
     async return() {
-      reading = false;
-      return (await source.return?.()) ?? { done: true, value: undefined };
+      return (await rest.return?.()) ?? { done: true, value: undefined };
     },
     [Symbol.asyncIterator]() {
       return this;

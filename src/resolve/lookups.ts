@@ -1,8 +1,6 @@
 // Fetch once, share everywhere: each distinct email and each client's packages is asked for once per run,
 // however many rows need it and however many ask at the same time.
 import type { Client, ClientPackage } from '../execute/api-types.js';
-import type { AssignmentRecord } from '../pipeline/types.js';
-import { resolveClient } from './resolve.js';
 
 export interface LookupSource {
   searchClientsByEmail(email: string): Promise<Client[]>;
@@ -41,25 +39,5 @@ export class Lookups {
 
   packagesOf(clientId: string): Promise<ClientPackage[]> {
     return this.clientPackages.get(clientId);
-  }
-
-  /**
-   * Starts the reads a row begins with, before the row itself can run: its client's search by email,
-   * then that client's packages once the client is known. The row shares them when it gets there;
-   * nothing else waits for them, and what they fail with is the row's to report.
-   */
-  prefetch(record: AssignmentRecord): void {
-    const known: Promise<string | undefined> =
-      record.clientId !== undefined
-        ? Promise.resolve(record.clientId)
-        : this.clientsByEmail(record.clientEmail ?? '').then((found) => {
-            const client = resolveClient(record, found);
-            return client.ok ? client.value.id : undefined;
-          });
-    known
-      .then(async (clientId) => {
-        if (clientId !== undefined) await this.packagesOf(clientId);
-      })
-      .catch(() => undefined);
   }
 }

@@ -304,54 +304,6 @@ describe('runImport against the sandbox', () => {
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s), concurrency: 4 }), 1200);
   });
 
-  it('looks up the first rows\' clients while the access check is still out, and creates nothing before it answers', async () => {
-    const s = await start();
-    const dir = await tempDir();
-    const file = await writePlannedCsv(dir, creatableRows(30, 6));
-    // In front of the sandbox: the preflight's three requests are held until a client's email search
-    // comes in (or, failing that, for 3 s), and what arrives meanwhile is counted.
-    const held: Array<() => void> = [];
-    let holding = true;
-    const release = () => {
-      holding = false;
-      for (const go of held.splice(0)) go();
-    };
-    const fallback = setTimeout(release, 3000);
-    const whileHeld = { searches: 0, creates: 0 };
-    const proxy = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const url = req.url ?? '';
-        const preflight = url.includes('per_page=1&') || url.endsWith('per_page=1') || url.includes('/payment/packages') || body === '{}';
-        const forward = () =>
-          void fetch(`${s.mainUrl}${url}`, { method: req.method, headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' }, ...(body && { body }) })
-            .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()));
-        if (holding && url.includes('search_by=email')) whileHeld.searches++;
-        if (holding && req.method === 'POST' && body !== '{}') whileHeld.creates++;
-        if (holding && preflight) held.push(forward);
-        else forward();
-        if (url.includes('search_by=email')) release();
-      });
-    });
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
-    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    try {
-      const result = await runImport({ file, apiUrl: url, fallbackUrl: url, token: s.tokens.staff });
-      expect(whileHeld.searches).toBeGreaterThan(0);
-      expect(whileHeld.creates).toBe(0);
-      expectEachCreatedOnce(s, result, 30);
-      // Each client looked up once, however early.
-      expect(s.inspect.requests().byRoute['GET /platform/v1/clients']).toEqual({ '200': 6 + 1 });
-    } finally {
-      clearTimeout(fallback);
-      proxy.closeAllConnections();
-      proxy.close();
-    }
-  });
-
   it('a resumed run looks up only the clients of rows still to do', async () => {
     const s = await start();
     const dir = await tempDir();
