@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
-import { FileSink } from '../../src/write/file-sink.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import type { RunResult } from '../../src/pipeline/options.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { withDiskFullAfterTwoWrites } from '../helpers/disk-full.js';
 import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
 
 let sandbox: Sandbox | undefined;
@@ -264,23 +264,14 @@ describe('runImport against the sandbox', () => {
     const s = await start();
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(1500, 50));
-    const writeText = FileSink.prototype.writeText;
-    let calls = 0;
-    const spy = vi.spyOn(FileSink.prototype, 'writeText').mockImplementation(function (this: FileSink, text) {
-      // The header, then the first piece of rows: the disk is full after that.
-      if (++calls > 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-      return writeText.call(this, text);
-    });
-    try {
-      await withoutUnhandledRejections(async () => {
+    await withDiskFullAfterTwoWrites(() =>
+      withoutUnhandledRejections(async () => {
         await expect(runImport({ file, ...connection(s), concurrency: 4 })).rejects.toMatchObject({
           code: 'OUTPUT_UNWRITABLE',
           message: `Cannot write the results in ${dir}: the disk is full.`,
         });
-      });
-    } finally {
-      spy.mockRestore();
-    }
+      }),
+    );
     expect(await readdir(dir)).toContain('import.results.csv.journal');
 
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s), onExisting: 'create' }), 1500);
