@@ -5,8 +5,8 @@
 // is durable when it returns, in one system call.
 import { close, constants, fdatasync, ftruncate, open, write } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import { dirname } from 'node:path';
+import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { fileErrorText, RunError } from '../errors.js';
 import type { RowOutcome } from '../pipeline/types.js';
