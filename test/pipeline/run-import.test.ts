@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
 import { runImport } from '../../src/pipeline/run-import.js';
-import type { RunResult } from '../../src/pipeline/options.js';
+import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { withDiskFullAfterTwoWrites } from '../helpers/disk-full.js';
 import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
@@ -34,6 +34,14 @@ function interruptedAfterFive(s: Sandbox, file: string): Promise<RunResult> {
     { file, ...connection(s), rate: 100, concurrency: 2, signal: controller.signal },
     { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
   );
+}
+
+/** An import that says it resumes from the journal an earlier run left. */
+async function resumedImport(options: ImportOptions): Promise<RunResult> {
+  const logs: string[] = [];
+  const result = await runImport(options, { log: (line) => logs.push(line) });
+  expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
+  return result;
 }
 
 /** Every row of the sheet is created on the server, and once. */
@@ -207,10 +215,7 @@ describe('runImport against the sandbox', () => {
     const journalFile = 'import.results.csv.journal';
     expect((await contents())[journalFile]).toBe(before[journalFile]);
 
-    const logs: string[] = [];
-    const second = await runImport({ file, ...connection(s), rate: 200 }, { log: (line) => logs.push(line) });
-    expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
-    expectEachCreatedOnce(s, second, 40);
+    expectEachCreatedOnce(s, await resumedImport({ file, ...connection(s), rate: 200 }), 40);
   });
 
   it('a row that throws something unexpected ends the run with it, and loses no row: a rerun does the rest once', async () => {
@@ -239,12 +244,13 @@ describe('runImport against the sandbox', () => {
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(30, 10));
     await interruptedAfterFive(s, file);
-    const logs: string[] = [];
-    const second = await runImport(
-      { file, ...connection(s), apiUrl: `${s.mainUrl}/`, fallbackUrl: `${s.fallbackUrl}/platform/v1`, onExisting: 'create' },
-      { log: (line) => logs.push(line) },
-    );
-    expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
+    const second = await resumedImport({
+      file,
+      ...connection(s),
+      apiUrl: `${s.mainUrl}/`,
+      fallbackUrl: `${s.fallbackUrl}/platform/v1`,
+      onExisting: 'create',
+    });
     expectEachCreatedOnce(s, second, 30);
   });
 
