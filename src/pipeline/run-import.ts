@@ -130,6 +130,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     let broken: { error: unknown } | undefined;
     const inFlight = new Set<Promise<void>>();
     const maxRowsInFlight = limits.concurrency * 4;
+    /** Wakes the loop when a row ends and frees a place (one waiter, so not a race over every row under way). */
+    let rowEnded: (() => void) | undefined;
     try {
       for await (const item of startingWith(firstItem, items)) {
         if (broken) throw broken.error;
@@ -143,7 +145,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
           queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow) });
           continue;
         }
-        while (inFlight.size >= maxRowsInFlight) await Promise.race(inFlight);
+        while (inFlight.size >= maxRowsInFlight) await new Promise<void>((resolve) => (rowEnded = resolve));
         // Never rejects: a row that throws still takes its place in the results, so none is lost.
         const running: Promise<void> = executor
           .execute(item.record, identityKey(item.record))
@@ -156,7 +158,11 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
               queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow) });
             },
           )
-          .finally(() => inFlight.delete(running));
+          .finally(() => {
+            inFlight.delete(running);
+            rowEnded?.();
+            rowEnded = undefined;
+          });
         inFlight.add(running);
       }
       await Promise.all(inFlight);
