@@ -1,6 +1,7 @@
 // The built CLI as a user runs it, against the real sandbox started in this process.
+import { spawnSync } from 'node:child_process';
 import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
@@ -145,6 +146,31 @@ describe('client-packages (CLI)', () => {
       expect(final.every((r) => r.status === 'created')).toBe(true);
       expect(slow.inspect.created()).toHaveLength(60);
       expect(slow.inspect.duplicates()).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('three imports of one sheet started at once after a killed run: one imports it, the others exit 2 and create nothing', async () => {
+    const slow = await startSandbox({ port: 0, latencyMs: 40, seed: 11 });
+    try {
+      const dir = await tempDir();
+      const file = await writePlannedCsv(dir, creatableRows(60, 15));
+      const killed = spawnSync(process.execPath, ['-e', '0']).pid;
+      await writeFile(join(dir, 'import.results.csv.journal.lock'), String(killed));
+      const slowEnv = { PLATFORM_API_URL: slow.mainUrl, PLATFORM_STAFF_TOKEN: slow.tokens.staff };
+      const runs = await Promise.all([1, 2, 3].map(() => runCli(['import', file, '--concurrency', '2', '--no-progress'], { env: slowEnv })));
+      expect(runs.map((r) => r.code).sort()).toEqual([0, 2, 2]);
+      for (const refused of runs.filter((r) => r.code === 2)) {
+        expect(refused.stderr).toMatch(/Another import of this sheet is running \(process \d+\)/);
+        expectNoStackTrace(refused.stderr);
+      }
+      expect(slow.inspect.created()).toHaveLength(60);
+      expect(slow.inspect.duplicates()).toEqual([]);
+      const results = await readCsvObjects(join(dir, 'import.results.csv'));
+      expect(results.map((r) => r.status)).toEqual(Array(60).fill('created'));
+      // The winner's journal and lock are gone; the refused runs left nothing behind.
+      expect((await readdir(dir)).sort()).toEqual([basename(file), 'import.results.csv']);
     } finally {
       await slow.close();
     }

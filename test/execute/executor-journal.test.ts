@@ -1,5 +1,6 @@
 import { closeSync, existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -169,10 +170,35 @@ describe('Journal lock', () => {
     await first.close().catch(() => undefined);
   });
 
+  it('runs that find a killed run\'s lock at the same moment: one takes it over, the others are refused', async () => {
+    const killed = spawnSync(process.execPath, ['-e', '0']).pid;
+    for (let round = 0; round < 20; round++) {
+      const path = await fresh();
+      await writeFile(`${path}.lock`, String(killed));
+      const opened = await Promise.allSettled([Journal.open(path, RUN), Journal.open(path, RUN), Journal.open(path, RUN)]);
+      const taken = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      expect(taken).toHaveLength(1);
+      for (const r of opened) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'RUN_IN_PROGRESS' });
+      expect((await readFile(`${path}.lock`, 'utf8')).split(' ')[0]).toBe(String(process.pid));
+      await taken[0]!.close();
+      expect(await readdir(dirname(path))).toEqual(['sheet.results.csv.journal']);
+    }
+  });
+
+  it('a run killed while taking over a lock does not block the next one', async () => {
+    const killed = spawnSync(process.execPath, ['-e', '0']).pid;
+    const path = await fresh();
+    await writeFile(`${path}.lock`, String(killed));
+    await writeFile(`${path}.lock.break`, String(killed));
+    const j = await Journal.open(path, RUN);
+    await j.close();
+    expect(await readdir(dirname(path))).toEqual(['sheet.results.csv.journal']);
+  });
+
   it('a second run of the same sheet in this very process is refused too, and a lock is never seen empty', async () => {
     const path = await fresh();
     const first = await Journal.open(path, RUN);
-    expect((await readFile(`${path}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+    expect((await readFile(`${path}.lock`, 'utf8')).split(' ')[0]).toBe(String(process.pid));
     await expect(Journal.open(path, RUN)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
     await first.close();
     const second = await Journal.open(path, RUN);
