@@ -1,47 +1,80 @@
 // One import of a sheet at a time: two runs of the same command would both see a package missing and
-// both create it. The lock file holds the owner's pid, so a lock left by a killed run is taken over.
-// A takeover happens under a second lock (`<lock>.break`): the dead run's lock is read again there and
-// removed only if it is still the one found dead. So two runs that find the same dead lock at once
-// never remove each other's new lock: one of them takes the lock, the other is refused.
-import { randomBytes } from 'node:crypto';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+// both create it. The lock file says which process on which machine holds it (and a nonce, so no two
+// lock texts are alike); the lock of a run that was killed is taken over by the next run.
+//
+// Taking over is where two runs can collide: both find the same dead lock, and one removing it after
+// the other has made its own would leave both running. So removing a dead file is claimed first, by
+// making a file named after its path and text (`<lock>.takeover-<hash>`). A file is only ever made
+// where none is (a hard link, or an exclusive create), so one run alone holds a claim; it reads the
+// file again and removes it only if it still holds the dead text. A claim left by a run killed while
+// taking over is itself dead, and removed the same way under a claim of its own.
+import { createHash, randomBytes } from 'node:crypto';
+import { link, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RunError } from '../errors.js';
+import { fileErrorText, RunError } from '../errors.js';
 import { isRunning } from '../pid.js';
 
-/** Room for waiting out another run's takeover, which takes a few file operations. */
+/** The process taking the lock, as the lock sees it; tests play several processes in one with it. */
+export interface LockHost {
+  readonly pid: number;
+  readonly machine: string;
+  isRunning(pid: number): boolean;
+  /** Awaited before each file operation: tests pause a run there, or stop it for good as a kill would. */
+  beforeStep?(step: string): Promise<void>;
+}
+
+const THIS_PROCESS: LockHost = { pid: process.pid, machine: encodeURIComponent(hostname()), isRunning };
+
+/** Room for waiting out other runs' takeovers, each a few file operations long. */
 const MAX_TRIES = 50;
-const TAKEOVER_WAIT_MS = 10;
-/** An empty lock is given this many waits to be written before it counts as left by a killed run. */
-const EMPTY_LOCK_TRIES = 5;
+const WAIT_MS = 10;
+/**
+ * Where a file is written in place (no hard links), it is empty or partly written for a moment. One
+ * that is still not whole after this was left by a run killed while writing it.
+ */
+export const UNFINISHED_MS = 10_000;
+
+/** `<pid> <nonce> <machine>`, on one line. */
+const WHOLE = /^(\d+) [0-9a-f]{16} (\S+)\n$/;
+
+interface Holder {
+  readonly text: string;
+  readonly alive: boolean;
+  readonly pid?: number;
+  /** Set when the holder runs on another machine, where this one cannot tell whether it is alive. */
+  readonly elsewhere?: string;
+}
 
 export class RunLock {
   private constructor(readonly path: string) {}
 
-  static async acquire(path: string): Promise<RunLock> {
-    // The owner's pid, and a nonce so that a new lock is never mistaken for the dead one it replaced.
-    const content = `${process.pid} ${randomBytes(8).toString('hex')}`;
-    // Written first and linked into place whole: a lock is never seen empty.
-    const mine = `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
-    await writeFile(mine, content, { flag: 'wx' });
+  static async acquire(path: string, host: LockHost = THIS_PROCESS): Promise<RunLock> {
     try {
+      return await RunLock.take(path, host);
+    } catch (error) {
+      if (error instanceof RunError) throw error;
+      throw new RunError('JOURNAL_UNWRITABLE', `Cannot take the lock ${path}: ${fileErrorText(error)}.`);
+    }
+  }
+
+  private static async take(path: string, host: LockHost): Promise<RunLock> {
+    const text = `${host.pid} ${randomBytes(8).toString('hex')} ${host.machine}\n`;
+    // Written first and linked into place whole: a lock is never seen part written (given hard links).
+    const mine = `${path}.${host.pid}-${randomBytes(4).toString('hex')}`;
+    await writeFile(mine, text, { flag: 'wx' });
+    const self = { path, mine, text, host };
+    try {
+      await sweep(self);
       for (let tries = 0; tries < MAX_TRIES; tries++) {
-        if (await placed(mine, path, content)) return new RunLock(path);
-        const found = await readFile(path, 'utf8').catch(() => undefined);
-        if (found === undefined) continue; // released meanwhile
-        // Where locks are written in place (no hard links), a new one is empty for a moment.
-        if (found === '' && tries < EMPTY_LOCK_TRIES) {
-          await delay(TAKEOVER_WAIT_MS);
-          continue;
-        }
-        // Another run of this process counts too: two runs of one sheet side by side would create twice.
-        const owner = ownerOf(found);
-        if (owner !== undefined && isRunning(owner)) {
-          throw new RunError('RUN_IN_PROGRESS', `Another import of this sheet is running (process ${owner}).`);
-        }
-        await takeOver(path, found, mine, content);
+        if (await placed(self, path, 'take the lock')) return new RunLock(path);
+        const holder = await holderOf(self, path);
+        if (!holder) continue; // released meanwhile
+        if (holder.alive) throw inProgress(path, holder);
+        if (!(await removeDead(self, path, holder.text))) await delay(WAIT_MS);
       }
-      throw new RunError('RUN_IN_PROGRESS', `Cannot take the lock ${path}.`);
+      throw new RunError('RUN_IN_PROGRESS', `Cannot take the lock ${path}: other runs of this sheet kept taking it.`);
     } finally {
       await rm(mine, { force: true });
     }
@@ -52,41 +85,120 @@ export class RunLock {
   }
 }
 
+interface Taker {
+  /** The lock. */
+  readonly path: string;
+  /** This run's file, linked into place as the lock or a claim. */
+  readonly mine: string;
+  readonly text: string;
+  readonly host: LockHost;
+}
+
+function inProgress(path: string, holder: Holder): RunError {
+  if (holder.pid === undefined) return new RunError('RUN_IN_PROGRESS', `Another import of this sheet is starting (its lock ${path} is being written).`);
+  if (holder.elsewhere !== undefined) {
+    return new RunError(
+      'RUN_IN_PROGRESS',
+      `Another import of this sheet is running on ${holder.elsewhere} (process ${holder.pid}). If it is not, delete ${path} and run again.`,
+    );
+  }
+  return new RunError('RUN_IN_PROGRESS', `Another import of this sheet is running (process ${holder.pid}).`);
+}
+
 /**
- * Removes the dead run's lock `found` at `path`, under the takeover lock; the caller then tries to take
- * the lock like any run. Under the takeover lock nobody else removes a lock, and a new lock is only
- * ever made where there is none: a lock that still reads `found` is the dead one.
+ * Removes the file at `path` if it still holds `deadText`, under the claim for it. False when another
+ * run holds that claim (and is alive): the caller waits and looks again.
  */
-async function takeOver(path: string, found: string, mine: string, content: string): Promise<void> {
-  const takeover = `${path}.break`;
-  if (!(await placed(mine, takeover, content))) {
-    const other = await readFile(takeover, 'utf8').catch(() => undefined);
-    if (other === undefined) return;
-    const owner = ownerOf(other);
-    // A run killed part way through a takeover leaves its takeover lock behind.
-    if (owner !== undefined && isRunning(owner)) await delay(TAKEOVER_WAIT_MS);
-    else await rm(takeover, { force: true });
-    return;
+async function removeDead(self: Taker, path: string, deadText: string, depth = 0): Promise<boolean> {
+  const claim = claimOf(self.path, path, deadText);
+  if (!(await placed(self, claim, 'claim a takeover'))) {
+    const other = await holderOf(self, claim);
+    // A run killed while taking over left its claim: that claim is removed first, under its own.
+    if (other && !other.alive && depth < 3) return removeDead(self, claim, other.text, depth + 1);
+    return false;
   }
   try {
-    if ((await readFile(path, 'utf8').catch(() => undefined)) === found) await rm(path, { force: true });
+    await self.host.beforeStep?.('read again under the claim');
+    // Still the same text, and still dead: a file being written in place reads the same as a dead
+    // one cut short, but is new.
+    const now = await holderOf(self, path);
+    if (now && now.text === deadText && !now.alive) {
+      await self.host.beforeStep?.('remove the dead file');
+      await rm(path, { force: true });
+    }
   } finally {
-    await rm(takeover, { force: true });
+    await self.host.beforeStep?.('drop the claim');
+    await rm(claim, { force: true });
+  }
+  return true;
+}
+
+function claimOf(lock: string, path: string, text: string): string {
+  return `${lock}.takeover-${createHash('sha256').update(`${path}\0${text}`).digest('hex').slice(0, 16)}`;
+}
+
+/** Files left beside the lock by runs killed part way: their own files, and their claims. */
+async function sweep(self: Taker): Promise<void> {
+  const prefix = `${basename(self.path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(self.path));
+  } catch {
+    return; // nothing depends on it: the lock itself is taken below, or its failure reported
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    const file = join(dirname(self.path), name);
+    const ownFile = /^\d+-[0-9a-f]{8}$/.test(rest);
+    if (file === self.mine || !(ownFile || /^takeover-[0-9a-f]{16}$/.test(rest))) continue;
+    const holder = await holderOf(self, file).catch(() => undefined);
+    if (!holder || holder.alive) continue;
+    // A run's own file is never used under its own name: it can simply go.
+    if (ownFile) await rm(file, { force: true }).catch(() => undefined);
+    else await removeDead(self, file, holder.text).catch(() => undefined);
   }
 }
 
-function ownerOf(lock: string): number | undefined {
-  const pid = Number(lock.trim().split(/\s+/)[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/** Who holds the file at `path`, read from it; undefined when there is none. */
+async function holderOf(self: Taker, path: string): Promise<Holder | undefined> {
+  await self.host.beforeStep?.(`read ${path.slice(self.path.length) || 'the lock'}`);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const text = await handle.readFile('utf8');
+    const whole = WHOLE.exec(text);
+    if (!whole) return { text, alive: Date.now() - (await handle.stat()).mtimeMs < UNFINISHED_MS };
+    const pid = Number(whole[1]);
+    const machine = whole[2]!;
+    if (machine !== self.host.machine) return { text, alive: true, pid, elsewhere: machineName(machine) };
+    return { text, alive: self.host.isRunning(pid), pid };
+  } finally {
+    await handle.close();
+  }
+}
+
+function machineName(written: string): string {
+  try {
+    return decodeURIComponent(written);
+  } catch {
+    return written;
+  }
 }
 
 /** Drives without hard links (some shares and USB sticks) get the file written in place instead. */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
-/** Puts a lock at `path` with the contents of `mine` (which are `content`), unless a lock is there already. */
-async function placed(mine: string, path: string, content: string): Promise<boolean> {
+/** Makes `path` hold this run's text, unless a file is there already. */
+async function placed(self: Taker, path: string, step: string): Promise<boolean> {
+  await self.host.beforeStep?.(step);
   try {
-    await link(mine, path);
+    await link(self.mine, path);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -94,7 +206,7 @@ async function placed(mine: string, path: string, content: string): Promise<bool
     if (!NO_LINKS.has(code)) throw error;
   }
   try {
-    await writeFile(path, content, { flag: 'wx' });
+    await writeFile(path, self.text, { flag: 'wx' });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

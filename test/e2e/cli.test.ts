@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { lockText } from '../execute/helpers/colliding-runs.js';
 import { runCli } from '../helpers/cli.js';
 import { creatableRows, readCsvObjects, readXlsxObjects, tempDir, writePlannedCsv } from '../helpers/sheets.js';
 
@@ -155,9 +156,10 @@ describe('client-packages (CLI)', () => {
     const slow = await startSandbox({ port: 0, latencyMs: 40, seed: 11 });
     try {
       const dir = await tempDir();
-      const file = await writePlannedCsv(dir, creatableRows(60, 15));
+      // Long enough (~3 s) for the other two to start while the first still runs.
+      const file = await writePlannedCsv(dir, creatableRows(90, 15));
       const killed = spawnSync(process.execPath, ['-e', '0']).pid;
-      await writeFile(join(dir, 'import.results.csv.journal.lock'), String(killed));
+      await writeFile(join(dir, 'import.results.csv.journal.lock'), lockText(killed));
       const slowEnv = { PLATFORM_API_URL: slow.mainUrl, PLATFORM_STAFF_TOKEN: slow.tokens.staff };
       const runs = await Promise.all([1, 2, 3].map(() => runCli(['import', file, '--concurrency', '2', '--no-progress'], { env: slowEnv })));
       expect(runs.map((r) => r.code).sort()).toEqual([0, 2, 2]);
@@ -165,10 +167,10 @@ describe('client-packages (CLI)', () => {
         expect(refused.stderr).toMatch(/Another import of this sheet is running \(process \d+\)/);
         expectNoStackTrace(refused.stderr);
       }
-      expect(slow.inspect.created()).toHaveLength(60);
+      expect(slow.inspect.created()).toHaveLength(90);
       expect(slow.inspect.duplicates()).toEqual([]);
       const results = await readCsvObjects(join(dir, 'import.results.csv'));
-      expect(results.map((r) => r.status)).toEqual(Array(60).fill('created'));
+      expect(results.map((r) => r.status)).toEqual(Array(90).fill('created'));
       // The winner's journal and lock are gone; the refused runs left nothing behind.
       expect((await readdir(dir)).sort()).toEqual([basename(file), 'import.results.csv']);
     } finally {
