@@ -9,7 +9,8 @@
 // file again and removes it only if it still holds the dead text. A claim left by a run killed while
 // taking over is itself dead, and removed the same way under a claim of its own.
 import { createHash, randomBytes } from 'node:crypto';
-import { link, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { link, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -20,24 +21,37 @@ import { isRunning } from '../pid.js';
 export interface LockHost {
   readonly pid: number;
   readonly machine: string;
+  /** Which start of the machine this is, where the system tells ('-' where not): a lock of an earlier one is dead. */
+  readonly boot: string;
   isRunning(pid: number): boolean;
   /** Awaited before each file operation: tests pause a run there, or stop it for good as a kill would. */
   beforeStep?(step: string): Promise<void>;
 }
 
-const THIS_PROCESS: LockHost = { pid: process.pid, machine: encodeURIComponent(hostname()), isRunning };
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/[^0-9a-f-]/gi, '') || '-';
+  } catch {
+    return '-';
+  }
+}
+
+const THIS_PROCESS: LockHost = { pid: process.pid, machine: encodeURIComponent(hostname()), boot: bootId(), isRunning };
 
 /** Room for waiting out other runs' takeovers, each a few file operations long. */
 const MAX_TRIES = 50;
 const WAIT_MS = 10;
 /**
  * Where a file is written in place (no hard links), it is empty or partly written for a moment. One
- * that is still not whole after this was left by a run killed while writing it.
+ * that is still not whole after this (by the clock of the drive it is on) was left by a run killed
+ * while writing it.
  */
-export const UNFINISHED_MS = 10_000;
+export const UNFINISHED_MS = 30_000;
 
-/** `<pid> <nonce> <machine>`, on one line. */
-const WHOLE = /^(\d+) [0-9a-f]{16} (\S+)\n$/;
+/** `<pid> <nonce> <machine> <boot>`, on one line. */
+const WHOLE = /^(\d+) [0-9a-f]{16} (\S+) (\S+)\n$/;
+/** The pid alone, as earlier versions wrote it. */
+const PID_ONLY = /^(\d+)$/;
 
 interface Holder {
   readonly text: string;
@@ -60,23 +74,28 @@ export class RunLock {
   }
 
   private static async take(path: string, host: LockHost): Promise<RunLock> {
-    const text = `${host.pid} ${randomBytes(8).toString('hex')} ${host.machine}\n`;
+    const text = `${host.pid} ${randomBytes(8).toString('hex')} ${host.machine} ${host.boot}\n`;
     // Written first and linked into place whole: a lock is never seen part written (given hard links).
     const mine = `${path}.${host.pid}-${randomBytes(4).toString('hex')}`;
     await writeFile(mine, text, { flag: 'wx' });
-    const self = { path, mine, text, host };
+    // The drive's clock, which dates the files on it, may differ from this machine's (a share).
+    const written = (await stat(mine)).mtimeMs - Date.now();
+    const self: Taker = { path, mine, text, host, driveNow: () => Date.now() + written };
     try {
       await sweep(self);
       for (let tries = 0; tries < MAX_TRIES; tries++) {
         if (await placed(self, path, 'take the lock')) return new RunLock(path);
         const holder = await holderOf(self, path);
         if (!holder) continue; // released meanwhile
+        // A link whose answer was lost (a network drive) made the lock all the same.
+        if (holder.text === text) return new RunLock(path);
         if (holder.alive) throw inProgress(path, holder);
         if (!(await removeDead(self, path, holder.text))) await delay(WAIT_MS);
       }
-      throw new RunError('RUN_IN_PROGRESS', `Cannot take the lock ${path}: other runs of this sheet kept taking it.`);
+      throw stuck(path, self.blockedBy);
     } finally {
-      await rm(mine, { force: true });
+      // A file left here is cleared by the next run; failing now would leave the lock taken.
+      await rm(mine, { force: true }).catch(() => undefined);
     }
   }
 
@@ -92,17 +111,36 @@ interface Taker {
   readonly mine: string;
   readonly text: string;
   readonly host: LockHost;
+  /** The time by the clock of the drive the lock is on. */
+  readonly driveNow: () => number;
+  /** The last claim of another run this one waited for. */
+  blockedBy?: { readonly path: string; readonly holder: Holder };
+}
+
+function holderWords(holder: Holder): string {
+  return `process ${holder.pid}${holder.elsewhere === undefined ? '' : ` on ${holder.elsewhere}`}`;
 }
 
 function inProgress(path: string, holder: Holder): RunError {
-  if (holder.pid === undefined) return new RunError('RUN_IN_PROGRESS', `Another import of this sheet is starting (its lock ${path} is being written).`);
-  if (holder.elsewhere !== undefined) {
+  if (holder.pid === undefined) {
     return new RunError(
       'RUN_IN_PROGRESS',
-      `Another import of this sheet is running on ${holder.elsewhere} (process ${holder.pid}). If it is not, delete ${path} and run again.`,
+      `Another import of this sheet is starting: its lock ${path} is being written (if that lasts more than a minute, delete it and run again).`,
     );
   }
-  return new RunError('RUN_IN_PROGRESS', `Another import of this sheet is running (process ${holder.pid}).`);
+  return new RunError(
+    'RUN_IN_PROGRESS',
+    `Another import of this sheet is running (${holderWords(holder)}); if that process is not one, delete ${path} and run again.`,
+  );
+}
+
+function stuck(path: string, blockedBy: Taker['blockedBy']): RunError {
+  if (!blockedBy) return new RunError('RUN_IN_PROGRESS', `Cannot take the lock ${path}: other runs of this sheet kept taking it.`);
+  const who = blockedBy.holder.pid === undefined ? 'a run' : holderWords(blockedBy.holder);
+  return new RunError(
+    'RUN_IN_PROGRESS',
+    `Cannot take the lock ${path}: ${who} has been taking it over for too long (${blockedBy.path}); if no other import of this sheet is running, delete that file and run again.`,
+  );
 }
 
 /**
@@ -111,26 +149,36 @@ function inProgress(path: string, holder: Holder): RunError {
  */
 async function removeDead(self: Taker, path: string, deadText: string, depth = 0): Promise<boolean> {
   const claim = claimOf(self.path, path, deadText);
-  if (!(await placed(self, claim, 'claim a takeover'))) {
-    const other = await holderOf(self, claim);
-    // A run killed while taking over left its claim: that claim is removed first, under its own.
-    if (other && !other.alive && depth < 3) return removeDead(self, claim, other.text, depth + 1);
-    return false;
-  }
-  try {
-    await self.host.beforeStep?.('read again under the claim');
-    // Still the same text, and still dead: a file being written in place reads the same as a dead
-    // one cut short, but is new.
-    const now = await holderOf(self, path);
-    if (now && now.text === deadText && !now.alive) {
-      await self.host.beforeStep?.('remove the dead file');
-      await rm(path, { force: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!(await placed(self, claim, 'claim a takeover'))) {
+      const other = await holderOf(self, claim);
+      if (!other) continue; // dropped meanwhile
+      if (other.text !== self.text) {
+        if (other.alive || depth >= 3) {
+          self.blockedBy = { path: claim, holder: other };
+          return false;
+        }
+        // A run killed while taking over left its claim: that claim is removed first, under its own.
+        await removeDead(self, claim, other.text, depth + 1);
+        continue;
+      }
     }
-  } finally {
-    await self.host.beforeStep?.('drop the claim');
-    await rm(claim, { force: true });
+    try {
+      await self.host.beforeStep?.('read again under the claim');
+      // Still the same text, and still dead: a file being written in place reads the same as a dead
+      // one cut short, but is new.
+      const now = await holderOf(self, path);
+      if (now && now.text === deadText && !now.alive) {
+        await self.host.beforeStep?.('remove the dead file');
+        await rm(path, { force: true });
+      }
+    } finally {
+      await self.host.beforeStep?.('drop the claim');
+      await rm(claim, { force: true });
+    }
+    return true;
   }
-  return true;
+  return false;
 }
 
 function claimOf(lock: string, path: string, text: string): string {
@@ -172,11 +220,15 @@ async function holderOf(self: Taker, path: string): Promise<Holder | undefined> 
   }
   try {
     const text = await handle.readFile('utf8');
+    const pidOnly = PID_ONLY.exec(text);
+    if (pidOnly) return { text, alive: self.host.isRunning(Number(pidOnly[1])), pid: Number(pidOnly[1]) };
     const whole = WHOLE.exec(text);
-    if (!whole) return { text, alive: Date.now() - (await handle.stat()).mtimeMs < UNFINISHED_MS };
-    const pid = Number(whole[1]);
-    const machine = whole[2]!;
+    if (!whole) return { text, alive: self.driveNow() - (await handle.stat()).mtimeMs < UNFINISHED_MS };
+    const [, pidText, machine, boot] = whole as unknown as [string, string, string, string];
+    const pid = Number(pidText);
+    // Whether a process elsewhere is alive cannot be told from here.
     if (machine !== self.host.machine) return { text, alive: true, pid, elsewhere: machineName(machine) };
+    if (boot !== '-' && self.host.boot !== '-' && boot !== self.host.boot) return { text, alive: false, pid };
     return { text, alive: self.host.isRunning(pid), pid };
   } finally {
     await handle.close();

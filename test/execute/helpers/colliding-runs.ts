@@ -1,17 +1,21 @@
 // Runs of the import that collide on one sheet's lock, played in this process: each has a pid of its
-// own, is paused between its file operations, and may be killed before any of them (it then stops
-// there for good, and its files stay, as after a kill -9).
+// own and may be killed before any of its steps (it then stops there for good, and its files stay, as
+// after a kill -9). Test files that use it pause every file operation (./pausing-fs.ts), so the runs'
+// operations interleave.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { RunLock, type LockHost } from '../../../src/execute/run-lock.js';
+import { RunLock, UNFINISHED_MS, type LockHost } from '../../../src/execute/run-lock.js';
+import { pauses } from './pausing-fs.js';
 
 export const MACHINE = encodeURIComponent(hostname());
+export const BOOT = '0f3c8a52-6d1e-4b7a-9c2d-5e8f1a2b3c4d';
 
 /** A lock as a run of the tool writes it. */
-export const lockText = (pid: number, machine = MACHINE): string => `${pid} ${randomBytes(8).toString('hex')} ${machine}\n`;
+export const lockText = (pid: number, machine = MACHINE, boot = '-'): string =>
+  `${pid} ${randomBytes(8).toString('hex')} ${machine} ${boot}\n`;
 
 export async function lockPath(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'cp-lock-')), 'sheet.results.csv.journal.lock');
@@ -35,7 +39,7 @@ class Machine {
   constructor(private readonly random: () => number) {}
 
   /** A run that holds the lock for a moment once it has it. Its outcome: 'held', `CODE: message`, or 'killed'. */
-  run(path: string, killBeforeStep?: number): Promise<string> {
+  run(path: string, killBeforeStep?: number, machine = MACHINE): Promise<string> {
     const pid = this.nextPid++;
     this.alive.add(pid);
     let steps = 0;
@@ -43,7 +47,8 @@ class Machine {
     const gone = new Promise<string>((resolve) => (killed = () => resolve('killed')));
     const host: LockHost = {
       pid,
-      machine: MACHINE,
+      machine,
+      boot: BOOT,
       isRunning: (p) => this.alive.has(p),
       beforeStep: async () => {
         if (steps++ === killBeforeStep) {
@@ -51,9 +56,6 @@ class Machine {
           killed();
           await new Promise(() => undefined);
         }
-        const r = this.random();
-        if (r < 0.3) await new Promise((resolve) => setImmediate(resolve));
-        else if (r < 0.4) await new Promise((resolve) => setTimeout(resolve, 1));
       },
     };
     const holding = RunLock.acquire(path, host).then(
@@ -72,21 +74,26 @@ class Machine {
 }
 
 /**
- * Rounds of four runs that find a killed run's lock at once (often with a run killed while taking it
+ * Rounds of five runs that find a killed run's lock (whole, or empty) at once (often with a run killed while taking it
  * over, too), some of them killed part way. Never two hold the lock; the others are refused as
  * `refusal` says; and whatever the killed runs left, the next run takes the lock and clears it away.
  */
 export async function collideRounds(rounds: number, refusal: RegExp): Promise<void> {
   for (let seed = 1; seed <= rounds; seed++) {
     const random = seeded(seed);
+    pauses.random = random;
     const machine = new Machine(random);
     const path = await lockPath();
-    await writeFile(path, lockText(19_999));
-    // Killed before reading the lock again under its claim, before removing it, or before dropping the claim.
-    if (random() < 0.5) expect(await machine.run(path, 3 + Math.floor(random() * 3))).toBe('killed');
-    const outcomes = await Promise.all(
-      Array.from({ length: 4 }, () => machine.run(path, random() < 0.35 ? Math.floor(random() * 10) : undefined)),
+    await writeFile(path, random() < 0.3 ? '' : lockText(19_999));
+    // Left long ago: an empty lock (cut short by a kill while it was written in place) counts as dead too.
+    const past = (Date.now() - UNFINISHED_MS - 60_000) / 1000;
+    await utimes(path, past, past);
+    // Often one of them is killed while taking the lock over. Its steps: take the lock, read it, claim
+    // the takeover, then (3, 4) read it again under the claim, (5) remove it, (6) drop the claim.
+    const killSteps = Array.from({ length: 5 }, (_, i) =>
+      i === 0 && random() < 0.5 ? 3 + Math.floor(random() * 4) : random() < 0.4 ? Math.floor(random() * 14) : undefined,
     );
+    const outcomes = await Promise.all(killSteps.map((step) => machine.run(path, step)));
 
     const context = `seed ${seed}: ${outcomes.join(', ')}`;
     expect(machine.mostHolders, context).toBeLessThanOrEqual(1);
@@ -96,4 +103,9 @@ export async function collideRounds(rounds: number, refusal: RegExp): Promise<vo
     expect(await machine.run(path), context).toBe('held');
     expect(await readdir(join(path, '..')), context).toEqual([]);
   }
+}
+
+/** One run of its own (on `machine`), killed before its `killBeforeStep`-th file operation if given. */
+export function collidingRun(path: string, killBeforeStep?: number, machine = MACHINE): Promise<string> {
+  return new Machine(Math.random).run(path, killBeforeStep, machine);
 }
