@@ -68,7 +68,7 @@ export function fileErrorText(error: unknown): string {
   if (code === 'EBUSY') return 'the file is open in another program';
   if (code === 'ENOSPC') return 'the disk is full';
   if (code === 'EROFS') return 'the disk is read-only';
-  if (code === 'ENOENT') return 'the folder does not exist';
+  if (code === 'ENOENT') return 'a file or folder on the path is missing';
   if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
   if (code === 'EISDIR') return 'a folder of that name is in the way';
   return error instanceof Error ? error.message : String(error);

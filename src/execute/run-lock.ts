@@ -78,12 +78,13 @@ export class RunLock {
     // Written first and linked into place whole: a lock is never seen part written (given hard links).
     const mine = `${path}.${host.pid}-${randomBytes(4).toString('hex')}`;
     await writeFile(mine, text, { flag: 'wx' });
-    // The drive's clock, which dates the files on it, may differ from this machine's (a share).
-    const written = (await stat(mine)).mtimeMs - Date.now();
-    const self: Taker = { path, mine, text, host, driveNow: () => Date.now() + written };
     try {
+      // The drive's clock, which dates the files on it, may differ from this machine's (a share).
+      const written = (await stat(mine)).mtimeMs - Date.now();
+      const self: Taker = { path, mine, text, host, driveNow: () => Date.now() + written };
       await sweep(self);
       for (let tries = 0; tries < MAX_TRIES; tries++) {
+        self.blockedBy = undefined;
         if (await placed(self, path, 'take the lock')) return new RunLock(path);
         const holder = await holderOf(self, path);
         if (!holder) continue; // released meanwhile
@@ -125,7 +126,7 @@ function inProgress(path: string, holder: Holder): RunError {
   if (holder.pid === undefined) {
     return new RunError(
       'RUN_IN_PROGRESS',
-      `Another import of this sheet is starting: its lock ${path} is being written (if that lasts more than a minute, delete it and run again).`,
+      `Another import of this sheet is starting: its lock ${path} is being written (a lock left unfinished by a stopped run is taken over once ${UNFINISHED_MS / 1000} s old).`,
     );
   }
   return new RunError(
@@ -220,10 +221,14 @@ async function holderOf(self: Taker, path: string): Promise<Holder | undefined> 
   }
   try {
     const text = await handle.readFile('utf8');
-    const pidOnly = PID_ONLY.exec(text);
-    if (pidOnly) return { text, alive: self.host.isRunning(Number(pidOnly[1])), pid: Number(pidOnly[1]) };
     const whole = WHOLE.exec(text);
-    if (!whole) return { text, alive: self.driveNow() - (await handle.stat()).mtimeMs < UNFINISHED_MS };
+    if (!whole) {
+      const young = self.driveNow() - (await handle.stat()).mtimeMs < UNFINISHED_MS;
+      // A pid alone is also how a text being written in place starts: it is read as such only once old.
+      const pidOnly = PID_ONLY.exec(text);
+      if (pidOnly && !young) return { text, alive: self.host.isRunning(Number(pidOnly[1])), pid: Number(pidOnly[1]) };
+      return { text, alive: young };
+    }
     const [, pidText, machine, boot] = whole as unknown as [string, string, string, string];
     const pid = Number(pidText);
     // Whether a process elsewhere is alive cannot be told from here.

@@ -10,6 +10,6 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 describe('RunLock without hard links', () => {
   it("runs that find a killed run's lock at once, some killed part way: never two hold it, and the next run always gets it", async () => {
-    await collideRounds(150, /^RUN_IN_PROGRESS: Another import of this sheet is (running \(process \d+\); if that process is not one, delete .+ and run again|starting: its lock .+ is being written \(if that lasts more than a minute, delete it and run again\))\.$/);
+    await collideRounds(150, /^RUN_IN_PROGRESS: Another import of this sheet is (running \(process \d+\); if that process is not one, delete .+ and run again|starting: its lock .+ is being written \(a lock left unfinished by a stopped run is taken over once 30 s old\))\.$/);
   });
 });

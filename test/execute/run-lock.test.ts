@@ -15,6 +15,13 @@ const RUNNING = /^RUN_IN_PROGRESS: Another import of this sheet is running \(pro
 /** A run on this machine whose own pid is 7, where process 4242 is alive and no other. */
 const host: LockHost = { pid: 7, machine: MACHINE, boot: BOOT, isRunning: (pid) => pid === 4242 || pid === 7 };
 
+/** A lock file written long enough ago that, were it unfinished, it would be a killed run's. */
+async function writeOld(path: string, text: string): Promise<void> {
+  await writeFile(path, text);
+  const past = (Date.now() - UNFINISHED_MS - 60_000) / 1000;
+  await utimes(path, past, past);
+}
+
 async function takenAndReleased(path: string): Promise<void> {
   const lock = await RunLock.acquire(path, host);
   await lock.release();
@@ -43,9 +50,13 @@ describe('RunLock', () => {
 
   it('reads the pid-only lock of earlier versions: refused while that process runs, taken over once it is gone', async () => {
     const path = await lockPath();
-    await writeFile(path, '4242');
+    const old = (text: string) => writeOld(path, text);
+    await old('4242');
     await expect(RunLock.acquire(path, host)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS', message: expect.stringContaining('(process 4242)') });
+    // Just written, a pid alone may be the start of a lock still being written in place.
     await writeFile(path, '4243');
+    await expect(RunLock.acquire(path, host)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS', message: expect.stringContaining('is being written') });
+    await old('4243');
     await takenAndReleased(path);
   });
 
@@ -54,10 +65,9 @@ describe('RunLock', () => {
     await writeFile(path, '');
     await expect(RunLock.acquire(path, host)).rejects.toMatchObject({
       code: 'RUN_IN_PROGRESS',
-      message: `Another import of this sheet is starting: its lock ${path} is being written (if that lasts more than a minute, delete it and run again).`,
+      message: `Another import of this sheet is starting: its lock ${path} is being written (a lock left unfinished by a stopped run is taken over once 30 s old).`,
     });
-    const past = (Date.now() - UNFINISHED_MS - 60_000) / 1000;
-    await utimes(path, past, past);
+    await writeOld(path, '');
     await takenAndReleased(path);
   });
 
@@ -88,7 +98,7 @@ describe('RunLock', () => {
     await expect(RunLock.acquire(path)).rejects.toMatchObject({
       name: 'RunError',
       code: 'JOURNAL_UNWRITABLE',
-      message: `Cannot take the lock ${path}: the folder does not exist.`,
+      message: `Cannot take the lock ${path}: a file or folder on the path is missing.`,
     });
   });
 });

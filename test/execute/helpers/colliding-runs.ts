@@ -3,9 +3,9 @@
 // after a kill -9). Test files that use it pause every file operation (./pausing-fs.ts), so the runs'
 // operations interleave.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { RunLock, UNFINISHED_MS, type LockHost } from '../../../src/execute/run-lock.js';
 import { pauses } from './pausing-fs.js';
@@ -101,7 +101,8 @@ export async function collideRounds(rounds: number, refusal: RegExp): Promise<vo
     if (outcomes.some((o) => o !== 'killed')) expect(outcomes, context).toContain('held');
 
     expect(await machine.run(path), context).toBe('held');
-    expect(await readdir(join(path, '..')), context).toEqual([]);
+    expect(await readdir(dirname(path)), context).toEqual([]);
+    await rm(dirname(path), { recursive: true });
   }
 }
 
