@@ -23,6 +23,8 @@ export const RUN_ERRORS = {
   DUPLICATE_COLUMNS: 'Rename one of the columns, or say which one to use with --map "Header Text=field".',
   OUTPUT_EXISTS: 'Choose another --out path, or move the existing file away first.',
   OUTPUT_UNWRITABLE: 'Close the file if it is open in Excel or LibreOffice, check that the folder is writable, and run again.',
+  UNSETTLED_ELSEWHERE:
+    'Run the same command against that URL first (it settles them), or run without --on-existing create (rows whose package exists are then skipped), or, if that server does not matter (a rehearsal), delete the journal.',
   JOURNAL_UNWRITABLE: 'Free some disk space or make the folder writable, then run the same command again: it reads back every row that was under way before sending anything.',
 } as const;
 export type RunErrorCode = keyof typeof RUN_ERRORS;

@@ -87,9 +87,16 @@ function parseLines(text: string): JournalLine[] {
   return lines;
 }
 
+/** Creates another server's journal holds whose outcome never came back. */
+export interface UnsettledElsewhere {
+  readonly apiUrl: string;
+  readonly creates: number;
+}
+
 interface OpenedState {
   readonly prior: Map<string, PriorState>;
   readonly resumed: boolean;
+  readonly unsettledElsewhere?: UnsettledElsewhere;
   /** The file holds another run's journal, left as it is until this run writes its first line. */
   readonly otherRun: boolean;
   /** This open made the file. */
@@ -106,6 +113,12 @@ export class Journal {
   private ended = false;
   private readonly visited = new Set<string>();
   readonly resumed: boolean;
+  /**
+   * The journal is another server's, and holds creates sent there whose outcome never came back.
+   * Were it the same platform under other URLs, only the read of existing packages keeps them from
+   * being created again.
+   */
+  readonly unsettledElsewhere: UnsettledElsewhere | undefined;
 
   private constructor(
     readonly path: string,
@@ -116,6 +129,7 @@ export class Journal {
   ) {
     this.otherRun = state.otherRun;
     this.resumed = state.resumed;
+    this.unsettledElsewhere = state.unsettledElsewhere;
   }
 
   /**
@@ -151,7 +165,14 @@ export class Journal {
     if (sameRun) for (const line of lines) foldLine(prior, line);
     const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
     const otherRun = !sameRun && bytes.length > 0;
-    const journal = new Journal(path, fd, lock, run, { prior, resumed: sameRun && lines.length > 1, otherRun, created });
+    const unsettledElsewhere = otherRun && header?.k === 'run' ? unsettledIn(lines, header.apiUrl) : undefined;
+    const journal = new Journal(path, fd, lock, run, {
+      prior,
+      resumed: sameRun && lines.length > 1,
+      otherRun,
+      created,
+      ...(unsettledElsewhere && { unsettledElsewhere }),
+    });
     try {
       // The cut line goes, or the next line appended would be joined to it and lost with it.
       if (sameRun && whole < bytes.length) await truncateFile(fd, whole);
@@ -255,6 +276,15 @@ export class Journal {
 }
 
 const runLine = (run: JournalRun): RunLine => ({ k: 'run', v: 1, ...run });
+
+function unsettledIn(lines: readonly JournalLine[], apiUrl: string): UnsettledElsewhere | undefined {
+  const sent = new Set<string>();
+  for (const line of lines) {
+    if (line.k === 'intent') sent.add(line.key);
+    else if (line.k === 'outcome') sent.delete(line.key);
+  }
+  return sent.size > 0 ? { apiUrl, creates: sent.size } : undefined;
+}
 
 function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
   if (line.k === 'run') return;

@@ -86,6 +86,18 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       ? undefined
       : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
+    const elsewhere = journal?.unsettledElsewhere;
+    if (elsewhere && options.onExisting === 'create') {
+      // Nothing reads back what those creates did: were it the same platform, a row could be billed twice.
+      await Promise.all([writer.abort(), journal!.close()]);
+      const one = elsewhere.creates === 1;
+      throw new RunError(
+        'UNSETTLED_ELSEWHERE',
+        `${journal!.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} sent to ${elsewhere.apiUrl} whose ` +
+          `${one ? 'outcome' : 'outcomes'} never came back. With --on-existing create nothing checks whether ${one ? 'it was' : 'they were'} ` +
+          `made: if this is the same platform under another URL, ${one ? 'that row' : 'those rows'} could be created twice.`,
+      );
+    }
     const packages = indexPackages(checked);
     log(`${packages.all.length} packages on the platform`);
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
+import { Journal } from '../../src/execute/journal.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
@@ -264,6 +265,30 @@ describe('runImport against the sandbox', () => {
 
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s), onExisting: 'create' }), 10);
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
+  });
+
+  it('a journal of another server with creates whose outcome never came back: --on-existing create refuses to start, the default skips what exists', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(6, 3));
+    const journalPath = join(dir, 'import.results.csv.journal');
+    const rehearsal = { apiUrl: 'https://rehearsal.example.test', fallbackUrl: 'https://rehearsal.example.test' };
+    const left = await Journal.open(journalPath, rehearsal);
+    await left.intent('row-a', [], 1);
+    await left.intent('row-b', [], 1);
+    await left.outcome('row-b', { sourceRow: 3, status: 'created', message: 'created' });
+    await left.close();
+    const before = await readFile(journalPath, 'utf8');
+
+    await expect(runImport({ file, ...connection(s), onExisting: 'create' })).rejects.toMatchObject({
+      code: 'UNSETTLED_ELSEWHERE',
+      message: `${journalPath} holds a create sent to https://rehearsal.example.test whose outcome never came back. With --on-existing create nothing checks whether it was made: if this is the same platform under another URL, that row could be created twice.`,
+    });
+    expect(s.inspect.created()).toEqual([]);
+    expect(await readFile(journalPath, 'utf8')).toBe(before);
+    expect((await readdir(dir)).sort()).toEqual(['import.csv', 'import.results.csv.journal']);
+
+    expectEachCreatedOnce(s, await runImport({ file, ...connection(s) }), 6);
   });
 
   it('a results file that cannot be written part way through ends the run with the reason, and a rerun finishes', async () => {
