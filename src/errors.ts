@@ -24,7 +24,7 @@ export const RUN_ERRORS = {
   OUTPUT_EXISTS: 'Choose another --out path, or move the existing file away first.',
   OUTPUT_UNWRITABLE: 'Close the file if it is open in Excel or LibreOffice, check that the folder is writable, and run again.',
   UNSETTLED_ELSEWHERE:
-    'Run the same command against that URL first (it settles them), or run without --on-existing create (rows whose package exists are then skipped), or, if that server does not matter (a rehearsal), delete the journal.',
+    "Run the same command against that run's URLs first (it reads those creates back), or pass --out to keep this run's results and journal elsewhere, or delete the journal if nothing was created for real there.",
   JOURNAL_UNWRITABLE: 'Free some disk space or make the folder writable, then run the same command again: it reads back every row that was under way before sending anything.',
 } as const;
 export type RunErrorCode = keyof typeof RUN_ERRORS;

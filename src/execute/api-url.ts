@@ -39,6 +39,15 @@ function parseApiUrl(url: string): URL {
   return parsed;
 }
 
+/** Whether the URL names this machine (where the sandbox runs). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopback(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
 function isLoopback(hostname: string): boolean {
   const host = hostname.toLowerCase();
   if (host === 'localhost' || host === '[::1]') return true;

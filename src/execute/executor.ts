@@ -206,7 +206,8 @@ export class RowExecutor {
         random: this.options.random,
       });
       if (!decision.retry) {
-        return {
+        // Settled: read back, not there. A rerun still reads back before sending it again.
+        const outcome: RowOutcome = {
           ...base,
           status: 'failed',
           code: 'API_UNAVAILABLE',
@@ -216,6 +217,8 @@ export class RowExecutor {
           httpStatus: result.httpStatus,
           attempts,
         };
+        await journal?.outcome(key, outcome);
+        return outcome;
       }
       await this.options.sleep(decision.delayMs, signal);
     }

@@ -88,8 +88,7 @@ function parseLines(text: string): JournalLine[] {
 }
 
 /** Creates another server's journal holds whose outcome never came back. */
-export interface UnsettledElsewhere {
-  readonly apiUrl: string;
+export interface UnsettledElsewhere extends JournalRun {
   readonly creates: number;
 }
 
@@ -114,9 +113,8 @@ export class Journal {
   private readonly visited = new Set<string>();
   readonly resumed: boolean;
   /**
-   * The journal is another server's, and holds creates sent there whose outcome never came back.
-   * Were it the same platform under other URLs, only the read of existing packages keeps them from
-   * being created again.
+   * The journal is another server's, and holds creates sent there whose outcome never came back:
+   * emptied by this run, nothing would read them back.
    */
   readonly unsettledElsewhere: UnsettledElsewhere | undefined;
 
@@ -165,7 +163,7 @@ export class Journal {
     if (sameRun) for (const line of lines) foldLine(prior, line);
     const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
     const otherRun = !sameRun && bytes.length > 0;
-    const unsettledElsewhere = otherRun && header?.k === 'run' ? unsettledIn(lines, header.apiUrl) : undefined;
+    const unsettledElsewhere = otherRun && header?.k === 'run' ? unsettledIn(lines, header) : undefined;
     const journal = new Journal(path, fd, lock, run, {
       prior,
       resumed: sameRun && lines.length > 1,
@@ -277,13 +275,13 @@ export class Journal {
 
 const runLine = (run: JournalRun): RunLine => ({ k: 'run', v: 1, ...run });
 
-function unsettledIn(lines: readonly JournalLine[], apiUrl: string): UnsettledElsewhere | undefined {
+function unsettledIn(lines: readonly JournalLine[], run: JournalRun): UnsettledElsewhere | undefined {
   const sent = new Set<string>();
   for (const line of lines) {
     if (line.k === 'intent') sent.add(line.key);
     else if (line.k === 'outcome') sent.delete(line.key);
   }
-  return sent.size > 0 ? { apiUrl, creates: sent.size } : undefined;
+  return sent.size > 0 ? { apiUrl: run.apiUrl, fallbackUrl: run.fallbackUrl, creates: sent.size } : undefined;
 }
 
 function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
 import type { Package, RequestEvent } from '../execute/api-types.js';
-import { baseOf } from '../execute/api-url.js';
+import { baseOf, isLoopbackUrl } from '../execute/api-url.js';
 import { Journal, type JournalRun } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import type { Sandbox } from '../sandbox/server.js';
@@ -87,15 +87,17 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     const elsewhere = journal?.unsettledElsewhere;
-    if (elsewhere && options.onExisting === 'create') {
-      // Nothing reads back what those creates did: were it the same platform, a row could be billed twice.
-      await Promise.all([writer.abort(), journal!.close()]);
+    // Another server's journal is started afresh by this run's first line. A rehearsal's (the sandbox
+    // runs on this machine) may go; creates sent to a real server whose outcome never came back may not:
+    // were it this platform under other URLs, nothing would read them back.
+    if (elsewhere && !isLoopbackUrl(elsewhere.fallbackUrl)) {
+      await Promise.allSettled([writer.abort(), journal!.close()]);
       const one = elsewhere.creates === 1;
+      const urls = elsewhere.fallbackUrl === elsewhere.apiUrl ? elsewhere.apiUrl : `${elsewhere.apiUrl} (creates to ${elsewhere.fallbackUrl})`;
       throw new RunError(
         'UNSETTLED_ELSEWHERE',
-        `${journal!.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} sent to ${elsewhere.apiUrl} whose ` +
-          `${one ? 'outcome' : 'outcomes'} never came back. With --on-existing create nothing checks whether ${one ? 'it was' : 'they were'} ` +
-          `made: if this is the same platform under another URL, ${one ? 'that row' : 'those rows'} could be created twice.`,
+        `${journal!.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
+          `from a run against ${urls}. This run's URLs are different, and it would start the journal afresh.`,
       );
     }
     const packages = indexPackages(checked);

@@ -127,6 +127,26 @@ describe('RowExecutor', () => {
     expect(platform.created).toHaveLength(0);
   });
 
+  it('a create given up after --retries is journaled as read back and not made, and a resumed run sends it once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    platform.faults = Array(3).fill('500-before');
+    const journal = await journalIn(dir);
+    const given = await executor(platform, { journal, retries: 2 }).run(record(2));
+    expectOutcome(given, { status: 'failed', messageIncludes: 'not created after 3 attempts' });
+    expect(given.code).toBe('API_UNAVAILABLE');
+    await journal.close();
+    // Settled: seen from a run against other URLs, nothing is left to read back.
+    const elsewhere = await Journal.open(join(dir, 'results.csv.journal'), { apiUrl: 'https://other.example.test', fallbackUrl: 'https://other.example.test' });
+    expect(elsewhere.unsettledElsewhere).toBeUndefined();
+    await elsewhere.close();
+
+    const outcome = await executor(platform, { journal: await journalIn(dir) }).run(record(2));
+    expectOutcome(outcome, { status: 'created' });
+    expect(platform.posts).toHaveLength(4);
+    expect(platform.created).toHaveLength(1);
+  });
+
   it('does not retry a 422, and puts the server message on the row', async () => {
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     platform.faults = ['422'];

@@ -267,27 +267,40 @@ describe('runImport against the sandbox', () => {
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
-  it('a journal of another server with creates whose outcome never came back: --on-existing create refuses to start, the default skips what exists', async () => {
+  it('a journal of another server holding creates whose outcome never came back: the run refuses to start, and leaves it as it was', async () => {
     const s = await start();
     const dir = await tempDir();
     const file = await writePlannedCsv(dir, creatableRows(6, 3));
     const journalPath = join(dir, 'import.results.csv.journal');
-    const rehearsal = { apiUrl: 'https://rehearsal.example.test', fallbackUrl: 'https://rehearsal.example.test' };
-    const left = await Journal.open(journalPath, rehearsal);
-    await left.intent('row-a', [], 1);
+    const other = { apiUrl: 'https://platform.example.test', fallbackUrl: 'https://platform.example.test' };
+    const left = await Journal.open(journalPath, other);
+    await left.intent('row-a', [], 1); // never answered
     await left.intent('row-b', [], 1);
+    await left.intent('row-b', [], 2); // answered at the second attempt
     await left.outcome('row-b', { sourceRow: 3, status: 'created', message: 'created' });
+    await left.intent('row-c', [], 1);
     await left.close();
     const before = await readFile(journalPath, 'utf8');
 
-    await expect(runImport({ file, ...connection(s), onExisting: 'create' })).rejects.toMatchObject({
-      code: 'UNSETTLED_ELSEWHERE',
-      message: `${journalPath} holds a create sent to https://rehearsal.example.test whose outcome never came back. With --on-existing create nothing checks whether it was made: if this is the same platform under another URL, that row could be created twice.`,
-    });
+    for (const onExisting of ['skip', 'create'] as const) {
+      await expect(runImport({ file, ...connection(s), onExisting })).rejects.toMatchObject({
+        code: 'UNSETTLED_ELSEWHERE',
+        message: `${journalPath} holds 2 creates whose outcomes never came back, from a run against https://platform.example.test. This run's URLs are different, and it would start the journal afresh.`,
+      });
+    }
     expect(s.inspect.created()).toEqual([]);
     expect(await readFile(journalPath, 'utf8')).toBe(before);
     expect((await readdir(dir)).sort()).toEqual(['import.csv', 'import.results.csv.journal']);
+  });
 
+  it('a rehearsal\'s journal (the sandbox, on this machine) holding creates with no outcome is started afresh by a run elsewhere', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(6, 3));
+    const journalPath = join(dir, 'import.results.csv.journal');
+    const rehearsal = await Journal.open(journalPath, { apiUrl: 'http://127.0.0.1:9', fallbackUrl: 'http://127.0.0.1:9' });
+    await rehearsal.intent('row-a', [], 1);
+    await rehearsal.close();
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s) }), 6);
   });
 
