@@ -132,8 +132,10 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const report = (phase: 'running' | 'writing') =>
       hooks.progress?.({ phase, done: tally.rows, total, counts: tally.counts, requests: requests.total, rateLimited: requests.rateLimited });
 
-    const queue = new OrderedQueue<{ row: SourceRow; outcome: RowOutcome }>(async ({ row, outcome }) => {
-      tally.add(outcome);
+    /** A row's outcome, and the price the sheet gives it (counted in the sheet's total when the outcome has none). */
+    type Done = { row: SourceRow; outcome: RowOutcome; sheetPrice?: { price?: string; currency: string } };
+    const queue = new OrderedQueue<Done>(async ({ row, outcome, sheetPrice }) => {
+      tally.add(outcome, sheetPrice);
       if (outcome.code === 'OUTCOME_UNKNOWN') unknownOutcomes++;
       await writer.write(row, outcome);
       report('running');
@@ -155,8 +157,9 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
           queue.complete(seq, { row, outcome: item.outcome });
           continue;
         }
+        const sheetPrice = { price: item.record.price, currency: item.record.priceCurrency ?? '' };
         if (stop.signal.aborted) {
-          queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow) });
+          queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow), sheetPrice });
           continue;
         }
         while (inFlight.size >= maxRowsInFlight) await new Promise<void>((resolve) => (rowEnded = resolve));
@@ -164,12 +167,12 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
         const running: Promise<void> = executor
           .execute(item.record, identityKey(item.record))
           .then(
-            (outcome) => queue.complete(seq, { row, outcome }),
+            (outcome) => queue.complete(seq, { row, outcome, sheetPrice }),
             (error: unknown) => {
               if (error instanceof RunError) fatal ??= error;
               else broken ??= { error };
               stop.abort();
-              queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow) });
+              queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow), sheetPrice });
             },
           )
           .finally(() => {

@@ -304,6 +304,20 @@ describe('runImport against the sandbox', () => {
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s) }), 6);
   });
 
+  it("the sheet's total counts the price a row gives even when the row fails before its package is known", async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const [row] = creatableRows(1);
+    const file = await writePlannedCsv(dir, [
+      { ...row!, price: '$10.00' },
+      { ...row!, email: 'nobody-here@example.com', price: '$5.25' },
+    ]);
+    const result = await runImport({ file, ...connection(s) });
+    expect(result.summary.counts).toMatchObject({ created: 1, failed: 1 });
+    expect(result.summary.createdTotal).toEqual({ USD: '10' });
+    expect(result.summary.sheetTotal).toEqual({ USD: '15.25' });
+  });
+
   it('a results file that cannot be written part way through ends the run with the reason, and a rerun finishes', async () => {
     const s = await start();
     const dir = await tempDir();
