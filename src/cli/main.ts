@@ -28,6 +28,17 @@ function readCommandOptions(command: Command): Command {
     .option('--no-progress', 'no progress bar or progress lines');
 }
 
+/**
+ * The import's own options that the common set names: validate takes them too, and they change
+ * nothing there (it sends nothing), so one set of flags serves both commands.
+ */
+function acceptingImportOptions(command: Command): Command {
+  for (const flag of ['--concurrency <n>', '--rate <n>', '--retries <n>', '--on-existing <mode>', '--env-file <path>', '--sandbox']) {
+    command.addOption(new Option(flag).hideHelp());
+  }
+  return command;
+}
+
 async function withProgress(flags: ReadFlags, run: (hooks: RunHooks) => Promise<RunResult>): Promise<RunResult> {
   const shown = flags.progress !== false;
   const view = createProgressView(process.stderr, shown);
@@ -69,7 +80,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(EXIT.ok);
     });
 
-  readCommandOptions(program.command('validate <file>'))
+  acceptingImportOptions(readCommandOptions(program.command('validate <file>')))
     .description('read and validate a sheet offline (no network); write the results sheet')
     .action(async (file: string, flags: ReadFlags) => {
       const { validateFile } = await import('../pipeline/validate-file.js');
@@ -122,21 +133,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (error) {
-    return reportFailure(error);
+    return reportFailure(error, argv.includes('--json'));
   }
 }
 
-function reportFailure(error: unknown): number {
+/** With --json, a run that could not start still prints one object on stdout: `{"error": {code, message, advice?}}`. */
+function reportFailure(error: unknown, json: boolean): number {
+  const printJson = (code: string, message: string, advice?: string) => {
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message, ...(advice !== undefined && { advice }) } })}\n`);
+  };
   if (error instanceof CommanderError) {
     const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
-    return benign.includes(error.code) ? EXIT.ok : EXIT.couldNotStart;
+    if (benign.includes(error.code)) return EXIT.ok;
+    printJson('USAGE', error.message.replace(/^error: /, '')); // commander has said it on stderr
+    return EXIT.couldNotStart;
   }
   if (error instanceof RunError) {
     process.stderr.write(`Error: ${error.message}\n${error.advice}\n`);
+    printJson(error.code, error.message, error.advice);
     return EXIT.couldNotStart;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`Error: ${message}\n`);
+  printJson('ERROR', message);
   if (process.env.CLIENT_PACKAGES_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return EXIT.couldNotStart;
 }

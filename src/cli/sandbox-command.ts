@@ -85,8 +85,8 @@ export function describeSandbox(sandbox: Sandbox, options: SandboxOptions): stri
     inspect('duplicates', 'client + package + valid_from created more than once'),
     inspect('stats', 'requests by route and status'),
     inspect('faults', 'the fault knobs; POST a JSON object to change them'),
-    'Import against it:',
-    `  PLATFORM_API_URL=${sandbox.mainUrl} PLATFORM_FALLBACK_API_URL=${sandbox.fallbackUrl} PLATFORM_STAFF_TOKEN=${sandbox.tokens.staff} client-packages import ${quote(SAMPLE)}`,
+    'Import against it (the results go to this folder, not beside the bundled sample):',
+    `  PLATFORM_API_URL=${sandbox.mainUrl} PLATFORM_FALLBACK_API_URL=${sandbox.fallbackUrl} PLATFORM_STAFF_TOKEN=${sandbox.tokens.staff} client-packages import ${quote(SAMPLE)} --out legacy-memberships.results.csv`,
     'Ctrl-C stops it.',
     '',
   ].join('\n');

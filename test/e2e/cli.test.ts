@@ -46,6 +46,33 @@ describe('client-packages (CLI)', () => {
     expect(run.stdout).toContain('legacy-memberships.results.csv');
   });
 
+  it('validate takes the import\'s options too, offline, with the same outcome', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'legacy-memberships.csv');
+    await copyFile(join(SAMPLES, 'legacy-memberships.csv'), input);
+    const envFile = join(dir, 'platform.env');
+    await writeFile(envFile, 'PLATFORM_API_URL=http://127.0.0.1:9\n');
+    const plain = await runCli(['validate', input, '--json', '--out', join(dir, 'plain.csv')]);
+    const shared = ['--sandbox', '--rate', '5', '--concurrency', '2', '--retries', '1', '--on-existing', 'create', '--env-file', envFile];
+    const withImportOptions = await runCli(['validate', input, '--json', '--out', join(dir, 'shared.csv'), ...shared]);
+    expect(withImportOptions.code).toBe(plain.code);
+    expect(JSON.parse(withImportOptions.stdout).counts).toEqual(JSON.parse(plain.stdout).counts);
+  });
+
+  it('with --json, a run that cannot start prints one error object on stdout, and the sentence on stderr', async () => {
+    const dir = await tempDir();
+    const missing = await runCli(['validate', join(dir, 'nope.csv'), '--json']);
+    expect(missing.code).toBe(2);
+    const { error } = JSON.parse(missing.stdout);
+    expect(error.code).toMatch(/^[A-Z_]+$/);
+    expect(error.message).toContain('nope.csv');
+    expect(missing.stderr).toContain(error.message);
+
+    const usage = await runCli(['import', '--no-such-flag', 'x.csv', '--json']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({ error: { code: 'USAGE', message: "unknown option '--no-such-flag'" } });
+  });
+
   it('reads the XLSX sample with its title row and real date cells', async () => {
     const dir = await tempDir();
     const input = join(dir, 'monthly-renewals.xlsx');

@@ -34,6 +34,8 @@ describe('client-packages sandbox', () => {
     expect(printed).toMatch(/directory token\s+\S+/);
     expect(printed).toContain(`${main}/__sandbox/created`);
     expect(printed).toContain(`PLATFORM_API_URL=${main} PLATFORM_FALLBACK_API_URL=${fallback} PLATFORM_STAFF_TOKEN=${staff} client-packages import `);
+    // The suggested import writes its results where it is run, not into the package's samples folder.
+    expect(printed).toMatch(/client-packages import \S+legacy-memberships\.csv --out legacy-memberships\.results\.csv\n/);
     expect(printed).toContain('seed 99');
     expect((await call(`${main}/platform/v1/clients?per_page=1`, { token: staff })).status).toBe(200);
     expect((await call(`${fallback}/platform/v1/payment/packages`, { token: staff })).status).toBe(200);
