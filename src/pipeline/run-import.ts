@@ -86,20 +86,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       ? undefined
       : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
-    const elsewhere = journal?.unsettledElsewhere;
-    // Another server's journal is started afresh by this run's first line. A rehearsal's (the sandbox
-    // runs on this machine) may go; creates sent to a real server whose outcome never came back may not:
-    // were it this platform under other URLs, nothing would read them back.
-    if (elsewhere && !isLoopbackUrl(elsewhere.fallbackUrl)) {
-      await Promise.allSettled([writer.abort(), journal!.close()]);
-      const one = elsewhere.creates === 1;
-      const urls = elsewhere.fallbackUrl === elsewhere.apiUrl ? elsewhere.apiUrl : `${elsewhere.apiUrl} (creates to ${elsewhere.fallbackUrl})`;
-      throw new RunError(
-        'UNSETTLED_ELSEWHERE',
-        `${journal!.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
-          `from a run against ${urls}. This run's URLs are different, and it would start the journal afresh.`,
-      );
-    }
+    if (journal) await refuseToLoseCreatesElsewhere(journal, writer);
     const packages = indexPackages(checked);
     log(`${packages.all.length} packages on the platform`);
     if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
@@ -259,6 +246,25 @@ async function readyToStart(
     journal.status === 'fulfilled' && journal.value?.discard(),
   ]);
   throw [checked, journal, writer].find((r) => r.status === 'rejected')?.reason;
+}
+
+/**
+ * Another server's journal is started afresh by this run's first line. A rehearsal's may go (the
+ * sandbox runs on this machine); not creates sent to a server elsewhere whose outcome never came
+ * back: were it this platform under other URLs, nothing would read them back. The run then ends
+ * before it starts, with the journal and the files as they were.
+ */
+async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter): Promise<void> {
+  const elsewhere = journal.unsettledElsewhere;
+  if (!elsewhere || isLoopbackUrl(elsewhere.fallbackUrl)) return;
+  await Promise.allSettled([writer.abort(), journal.close()]);
+  const one = elsewhere.creates === 1;
+  const urls = elsewhere.fallbackUrl === elsewhere.apiUrl ? elsewhere.apiUrl : `${elsewhere.apiUrl} (creates to ${elsewhere.fallbackUrl})`;
+  throw new RunError(
+    'UNSETTLED_ELSEWHERE',
+    `${journal.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
+      `from a run against ${urls}. This run's URLs are different, and it would start the journal afresh.`,
+  );
 }
 
 /** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */
