@@ -1,9 +1,9 @@
 // The lock that keeps two imports of one sheet apart, when runs collide on it.
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { RunLock, UNFINISHED_MS, type LockHost } from '../../src/execute/run-lock.js';
-import { BOOT, collideRounds, collidingRun, lockPath, lockText, MACHINE } from './helpers/colliding-runs.js';
+import { RunLock, type LockHost } from '../../src/execute/run-lock.js';
+import { BOOT, collideRounds, collidingRun, lockPath, lockText, MACHINE, writeOld } from './helpers/colliding-runs.js';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const { pausingFs } = await import('./helpers/pausing-fs.js');
@@ -14,13 +14,6 @@ const RUNNING = /^RUN_IN_PROGRESS: Another import of this sheet is running \(pro
 
 /** A run on this machine whose own pid is 7, where process 4242 is alive and no other. */
 const host: LockHost = { pid: 7, machine: MACHINE, boot: BOOT, isRunning: (pid) => pid === 4242 || pid === 7 };
-
-/** A lock file written long enough ago that, were it unfinished, it would be a killed run's. */
-async function writeOld(path: string, text: string): Promise<void> {
-  await writeFile(path, text);
-  const past = (Date.now() - UNFINISHED_MS - 60_000) / 1000;
-  await utimes(path, past, past);
-}
 
 async function takenAndReleased(path: string): Promise<void> {
   const lock = await RunLock.acquire(path, host);

@@ -17,6 +17,13 @@ export const BOOT = '0f3c8a52-6d1e-4b7a-9c2d-5e8f1a2b3c4d';
 export const lockText = (pid: number, machine = MACHINE, boot = '-'): string =>
   `${pid} ${randomBytes(8).toString('hex')} ${machine} ${boot}\n`;
 
+/** A lock file written long enough ago that, were it unfinished, it would be a killed run's. */
+export async function writeOld(path: string, text: string): Promise<void> {
+  await writeFile(path, text);
+  const past = (Date.now() - UNFINISHED_MS - 60_000) / 1000;
+  await utimes(path, past, past);
+}
+
 export async function lockPath(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'cp-lock-')), 'sheet.results.csv.journal.lock');
 }
@@ -84,10 +91,8 @@ export async function collideRounds(rounds: number, refusal: RegExp): Promise<vo
     pauses.random = random;
     const machine = new Machine(random);
     const path = await lockPath();
-    await writeFile(path, random() < 0.3 ? '' : lockText(19_999));
     // Left long ago: an empty lock (cut short by a kill while it was written in place) counts as dead too.
-    const past = (Date.now() - UNFINISHED_MS - 60_000) / 1000;
-    await utimes(path, past, past);
+    await writeOld(path, random() < 0.3 ? '' : lockText(19_999));
     // Often one of them is killed while taking the lock over. Its steps: take the lock, read it, claim
     // the takeover, then (3, 4) read it again under the claim, (5) remove it, (6) drop the claim.
     const killSteps = Array.from({ length: 5 }, (_, i) =>
