@@ -38,6 +38,11 @@ export interface ApiClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   onRequest?: (e: RequestEvent) => void;
+  /**
+   * Awaited in a create's slot, just before it is sent: a run that may no longer be the only one
+   * importing the sheet (its lock taken over) throws there, and the create is not sent.
+   */
+  beforeCreate?: () => Promise<void> | undefined;
 }
 
 /** A request that failed for good. The message is the server's error text when there was one; never the token. */
@@ -144,7 +149,7 @@ export class ApiClient {
 
   /** Exactly one create POST to the fallback URL (a 429 is waited out and sent again, since a 429 means not processed); never retried otherwise: the caller reads back on 'unknown'. */
   async createClientPackage(body: CreateBody): Promise<CreateResult> {
-    const reply = await this.exchange('create', this.fallback, 'POST', CREATE_PATH, JSON.stringify(body));
+    const reply = await this.exchange('create', this.fallback, 'POST', CREATE_PATH, JSON.stringify(body), this.options.beforeCreate);
     if (reply.kind === 'no-answer') {
       return { kind: 'unknown', ...(reply.status !== undefined && { httpStatus: reply.status }), message: reply.message };
     }
@@ -296,9 +301,18 @@ export class ApiClient {
   }
 
   /** One request through the limiter; a 429 is reported to it and sent again (up to MAX_RATE_LIMITED_RESENDS). */
-  private async exchange(route: Route, base: Base, method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
+  private async exchange(
+    route: Route,
+    base: Base,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string,
+    beforeSend?: () => Promise<void> | undefined,
+  ): Promise<Reply> {
     for (let resends = 0; ; resends++) {
       const reply = await this.options.limiter.run(async (slot) => {
+        const ready = beforeSend?.();
+        if (ready) await ready;
         const outcome = await this.sendOnce(route, base, method, path, body);
         const reply = this.toReply(outcome, resends);
         if (reply.kind === 'answer' && reply.status === 429) slot.rateLimited(reply.retryAfterMs);

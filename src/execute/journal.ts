@@ -196,6 +196,16 @@ export class Journal {
     return false;
   }
 
+  /** Resolves while this run surely holds the sheet's lock; awaited just before each create is sent. */
+  held(): Promise<void> | undefined {
+    return this.lock.held();
+  }
+
+  /** Throws if another run has taken the sheet's lock: that run's files are then left to it. */
+  stillHeld(): Promise<void> {
+    return this.lock.confirm();
+  }
+
   /** Durable before the create is sent. */
   intent(key: string, before: readonly string[], attempt: number): Promise<void> {
     return this.append({ k: 'intent', key, before, attempt });
@@ -253,6 +263,8 @@ export class Journal {
       try {
         const emptying = this.otherRun;
         if (emptying) {
+          // Emptied only by the run that holds the lock: one held up since it opened the file may not.
+          await this.lock.confirm();
           await truncateFile(this.fd, 0);
           text = JSON.stringify(runLine(this.run)) + '\n' + text;
         } else if (this.cut) {
@@ -265,7 +277,7 @@ export class Journal {
         for (const w of waiters) w.resolve();
       } catch (error) {
         this.cut = true;
-        const failure = new RunError('JOURNAL_UNWRITABLE', `Cannot write the journal ${this.path}: ${fileErrorText(error)}.`);
+        const failure = error instanceof RunError ? error : new RunError('JOURNAL_UNWRITABLE', `Cannot write the journal ${this.path}: ${fileErrorText(error)}.`);
         for (const w of waiters) w.reject(failure);
       }
     }

@@ -2,6 +2,11 @@
 // both create it. The lock file says which process on which machine holds it (and a nonce, so no two
 // lock texts are alike); the lock of a run that was killed is taken over by the next run.
 //
+// Whether the holder is alive is asked of this system where its pid means something here: the same
+// machine, started once, with the same set of processes in view. Where it does not (a lock from before
+// a restart, or from another system of the same name sharing the drive: a cloned machine, a container),
+// the lock is alive while it is fresh: its holder rewrites it every few seconds.
+//
 // Taking over is where two runs can collide: both find the same dead lock, and one removing it after
 // the other has made its own would leave both running. So removing a dead file is claimed first, by
 // making a file named after its path and text (`<lock>.takeover-<hash>`). A file is only ever made
@@ -9,8 +14,8 @@
 // file again and removes it only if it still holds the dead text. A claim left by a run killed while
 // taking over is itself dead, and removed the same way under a claim of its own.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { link, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { link, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,8 +26,10 @@ import { isRunning } from '../pid.js';
 export interface LockHost {
   readonly pid: number;
   readonly machine: string;
-  /** Which start of the machine this is, where the system tells ('-' where not): a lock of an earlier one is dead. */
+  /** Which start of the machine this is, where the system tells ('-' where not). */
   readonly boot: string;
+  /** Which set of processes this one sees (containers each have their own), where the system tells ('-' where not). */
+  readonly pidSpace: string;
   isRunning(pid: number): boolean;
   /** Awaited before each file operation: tests pause a run there, or stop it for good as a kill would. */
   beforeStep?(step: string): Promise<void>;
@@ -36,7 +43,15 @@ function bootId(): string {
   }
 }
 
-const THIS_PROCESS: LockHost = { pid: process.pid, machine: encodeURIComponent(hostname()), boot: bootId(), isRunning };
+function pidSpace(): string {
+  try {
+    return /^pid:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '-';
+  } catch {
+    return '-';
+  }
+}
+
+const THIS_PROCESS: LockHost = { pid: process.pid, machine: encodeURIComponent(hostname()), boot: bootId(), pidSpace: pidSpace(), isRunning };
 
 /** Room for waiting out other runs' takeovers, each a few file operations long. */
 const MAX_TRIES = 50;
@@ -47,9 +62,18 @@ const WAIT_MS = 10;
  * while writing it.
  */
 export const UNFINISHED_MS = 30_000;
+/**
+ * A held lock is written again every `refreshMs`, and one whose pid cannot be asked about here is alive
+ * until it has not been written for `leaseMs` (by the drive's clock). Tests shorten both.
+ */
+export const lockTiming = { refreshMs: 5_000, leaseMs: 30_000 };
 
-/** `<pid> <nonce> <machine> <boot>`, on one line. */
-const WHOLE = /^(\d+) [0-9a-f]{16} (\S+) (\S+)\n$/;
+const clocks = () => ({ wall: Date.now(), steady: performance.now() });
+/** Time since `then`: the longer of the two clocks, so neither a wall clock set back nor a machine asleep hides it. */
+const sinceMs = (then: ReturnType<typeof clocks>): number => Math.max(Date.now() - then.wall, performance.now() - then.steady);
+
+/** `<pid> <nonce> <machine> <boot> <pid space>`, on one line; earlier versions wrote no pid space. */
+const WHOLE = /^(\d+) [0-9a-f]{16} (\S+) (\S+)(?: (\S+))?\n$/;
 /** The pid alone, as earlier versions wrote it. */
 const PID_ONLY = /^(\d+)$/;
 
@@ -59,10 +83,103 @@ interface Holder {
   readonly pid?: number;
   /** Set when the holder runs on another machine, where this one cannot tell whether it is alive. */
   readonly elsewhere?: string;
+  /** Set when the holder's pid means nothing here, so that it is judged by how fresh its lock is. */
+  readonly unseen?: { readonly where: 'container' | 'machine'; readonly machine: string; readonly writtenAgoMs: number };
 }
 
 export class RunLock {
-  private constructor(readonly path: string) {}
+  /** When the lock was last found this run's and written again, by the wall clock and by one that stops while the machine sleeps. */
+  private confirmed = clocks();
+  private refreshing: Promise<void> | undefined;
+  /** Another run holds the lock now: this one was held up long enough for it to be taken over, or it was deleted. */
+  private lost = false;
+  /** Why the last rewrite failed, while it has not worked since. */
+  private failure: unknown;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    private readonly text: string,
+  ) {
+    this.timer = setInterval(() => void this.refresh(), lockTiming.refreshMs);
+    this.timer.unref();
+  }
+
+  /** The lock just placed at `path`, kept fresh while held. */
+  private static async held(path: string, text: string): Promise<RunLock> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r+');
+    } catch (error) {
+      await rm(path, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    return new RunLock(path, handle, text);
+  }
+
+  /**
+   * Resolves (at once, nearly always) while the lock is surely this run's: awaited before each create
+   * is sent. A run held up for long (a machine asleep, a process stopped) looks first, and stops if
+   * another run has taken the lock meanwhile or the lock could not be written for too long.
+   */
+  held(): Promise<void> | undefined {
+    if (!this.lost && sinceMs(this.confirmed) < 2 * lockTiming.refreshMs) return undefined;
+    return this.confirm();
+  }
+
+  /** Looks at the lock now, whenever it was last looked at: for the end of a run, which then leaves its files to another run that took it. */
+  async confirm(): Promise<void> {
+    // A rewrite under way may have looked before the run was held up: one started now decides.
+    await this.refreshing;
+    await this.refresh();
+    if (this.lost) {
+      throw new RunError(
+        'RUN_IN_PROGRESS',
+        `This run's lock ${this.path} was taken by another run while this one was held up, or deleted: this run stops here, before sending another create, and leaves the results and the journal to that run.`,
+      );
+    }
+    // Another run takes it over once not written for `leaseMs`: stop well before.
+    const since = sinceMs(this.confirmed);
+    if (since >= lockTiming.leaseMs / 2) {
+      const why = this.failure === undefined ? `writing it took ${Math.round(since / 1000)} s` : fileErrorText(this.failure);
+      throw new RunError('JOURNAL_UNWRITABLE', `Cannot keep the lock ${this.path} up to date: ${why}.`);
+    }
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.rewrite().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /** Writes the same text again, which dates the lock by the drive's own clock, once sure it is still this run's. */
+  private async rewrite(): Promise<void> {
+    if (this.lost) return;
+    // Dated from before the look: a run held up after it must look again.
+    const looked = clocks();
+    try {
+      if (!(await this.isOurs())) {
+        this.lost = true;
+        return;
+      }
+      await this.handle.write(this.text, 0, 'utf8');
+      // A share may keep the write to itself until then, and the other systems judge it by the server's date.
+      await this.handle.datasync();
+      this.confirmed = looked;
+      this.failure = undefined;
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+
+  private async isOurs(): Promise<boolean> {
+    try {
+      return (await readFile(this.path, 'utf8')) === this.text;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
 
   static async acquire(path: string, host: LockHost = THIS_PROCESS): Promise<RunLock> {
     try {
@@ -74,7 +191,7 @@ export class RunLock {
   }
 
   private static async take(path: string, host: LockHost): Promise<RunLock> {
-    const text = `${host.pid} ${randomBytes(8).toString('hex')} ${host.machine} ${host.boot}\n`;
+    const text = `${host.pid} ${randomBytes(8).toString('hex')} ${host.machine} ${host.boot} ${host.pidSpace}\n`;
     // Written first and linked into place whole: a lock is never seen part written (given hard links).
     const mine = `${path}.${host.pid}-${randomBytes(4).toString('hex')}`;
     await writeFile(mine, text, { flag: 'wx' });
@@ -85,11 +202,11 @@ export class RunLock {
       await sweep(self);
       for (let tries = 0; tries < MAX_TRIES; tries++) {
         self.blockedBy = undefined;
-        if (await placed(self, path, 'take the lock')) return new RunLock(path);
+        if (await placed(self, path, 'take the lock')) return await RunLock.held(path, text);
         const holder = await holderOf(self, path);
         if (!holder) continue; // released meanwhile
         // A link whose answer was lost (a network drive) made the lock all the same.
-        if (holder.text === text) return new RunLock(path);
+        if (holder.text === text) return await RunLock.held(path, text);
         if (holder.alive) throw inProgress(path, holder);
         if (!(await removeDead(self, path, holder.text))) await delay(WAIT_MS);
       }
@@ -100,7 +217,13 @@ export class RunLock {
     }
   }
 
+  /** Removes the lock, unless another run holds it now. */
   async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.refreshing;
+    await this.handle.close().catch(() => undefined);
+    // One that cannot be read may be another run's by now: it is left, and judged by the next run.
+    if (this.lost || !(await this.isOurs().catch(() => false))) return;
     await rm(this.path, { force: true });
   }
 }
@@ -123,6 +246,18 @@ function holderWords(holder: Holder): string {
 }
 
 function inProgress(path: string, holder: Holder): RunError {
+  if (holder.unseen) {
+    const ago = Math.max(0, Math.floor(holder.unseen.writtenAgoMs / 1000));
+    const wait = Math.max(1, Math.ceil((lockTiming.leaseMs - holder.unseen.writtenAgoMs) / 1000));
+    const where =
+      holder.unseen.where === 'container'
+        ? `in another container on this machine (process ${holder.pid} there)`
+        : `on another machine also named ${holder.unseen.machine} (process ${holder.pid} there), or was before this machine restarted`;
+    return new RunError(
+      'RUN_IN_PROGRESS',
+      `Another import of this sheet is running ${where}: its lock ${path} was last written ${ago} s ago. A lock not written for ${lockTiming.leaseMs / 1000} s is taken over: if that run is gone, run again in ${wait} s.`,
+    );
+  }
   if (holder.pid === undefined) {
     return new RunError(
       'RUN_IN_PROGRESS',
@@ -229,11 +364,19 @@ async function holderOf(self: Taker, path: string): Promise<Holder | undefined> 
       if (pidOnly && !young) return { text, alive: self.host.isRunning(Number(pidOnly[1])), pid: Number(pidOnly[1]) };
       return { text, alive: young };
     }
-    const [, pidText, machine, boot] = whole as unknown as [string, string, string, string];
+    const [, pidText, machine, boot, space = '-'] = whole as unknown as [string, string, string, string, string?];
     const pid = Number(pidText);
     // Whether a process elsewhere is alive cannot be told from here.
     if (machine !== self.host.machine) return { text, alive: true, pid, elsewhere: machineName(machine) };
-    if (boot !== '-' && self.host.boot !== '-' && boot !== self.host.boot) return { text, alive: false, pid };
+    const known = (a: string, b: string) => a !== '-' && b !== '-';
+    const otherStart = known(boot, self.host.boot) && boot !== self.host.boot;
+    const otherProcesses = known(space, self.host.pidSpace) && space !== self.host.pidSpace;
+    if (otherStart || otherProcesses) {
+      // Its pid means nothing here: it is alive while it keeps its lock fresh.
+      const writtenAgoMs = self.driveNow() - (await handle.stat()).mtimeMs;
+      if (writtenAgoMs >= lockTiming.leaseMs) return { text, alive: false, pid };
+      return { text, alive: true, pid, unseen: { where: otherStart ? 'machine' : 'container', machine: machineName(machine), writtenAgoMs } };
+    }
     return { text, alive: self.host.isRunning(pid), pid };
   } finally {
     await handle.close();

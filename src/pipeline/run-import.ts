@@ -56,6 +56,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     requests.total++;
     if (e.httpStatus === 429) requests.rateLimited++;
   };
+  /** Set once the journal is open: each create waits on its lock being surely this run's. */
+  let lockedBy: Journal | undefined;
   const api = new ApiClient({
     apiUrl: connection.apiUrl,
     fallbackUrl: connection.fallbackUrl,
@@ -64,6 +66,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     retries: limits.retries,
     concurrency: limits.concurrency,
     onRequest,
+    beforeCreate: () => lockedBy?.held(),
   });
   let stream: RecordStream | undefined;
   try {
@@ -86,6 +89,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       ? undefined
       : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
+    lockedBy = journal;
     if (journal) await refuseToLoseCreatesElsewhere(journal, writer);
     const packages = indexPackages(checked);
     log(`${packages.all.length} packages on the platform`);
@@ -172,6 +176,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       await Promise.all(inFlight);
       if (broken) throw broken.error;
       await queue.flushed();
+      // A run whose lock another run has taken meanwhile leaves the results and the journal to it.
+      await journal?.stillHeld();
     } catch (error) {
       // Nothing more is sent, and the rows under way end (their outcomes reach the journal) before
       // the files close under them; what they go on to fail with is beside the error that ended the run.

@@ -1,6 +1,6 @@
 import { closeSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +68,18 @@ describe('Journal', () => {
       { k: 'run', v: 1, ...OTHER_RUN },
       ...['a', 'c', 'd'].map((key) => ({ k: 'intent', key, before: [], attempt: 1 })),
     ]);
+  });
+
+  it("another server's journal is not emptied by a run whose lock another run has taken meanwhile", async () => {
+    const { path, text } = await journalOfOneRow();
+    const other = await Journal.open(path, OTHER_RUN);
+    // Held up after opening it, this run had its lock taken over by a run that judged it gone.
+    await rm(`${path}.lock`);
+    await writeFile(`${path}.lock`, lockText(4243));
+    await expect(other.intent('a', [], 1)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS', message: expect.stringContaining('was taken by another run') });
+    expect(await readFile(path, 'utf8')).toBe(text);
+    await other.close();
+    expect(await readFile(`${path}.lock`, 'utf8')).toMatch(/^4243 /);
   });
 
   it('close() after writing nothing leaves another server\'s journal as it was, to resume from later', async () => {

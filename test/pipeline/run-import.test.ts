@@ -1,17 +1,20 @@
 // The whole import against the real sandbox in-process: what the server recorded and what the results say.
 import { once } from 'node:events';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { rmSync, writeFileSync } from 'node:fs';
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
 import { Journal } from '../../src/execute/journal.js';
+import { lockTiming } from '../../src/execute/run-lock.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { withDiskFullAfterTwoWrites } from '../helpers/disk-full.js';
 import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
+import { lockText, MACHINE } from '../execute/helpers/colliding-runs.js';
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
@@ -188,6 +191,46 @@ describe('runImport against the sandbox', () => {
 
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s), rate: 200 }), 40);
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
+  });
+
+  it('a run whose lock another run takes over stops before its next create and leaves its files to that run; once it is gone, a rerun creates each missing row once', async () => {
+    // Each answer takes far longer than the run takes to notice (its lock is looked at every 20 ms).
+    const s = await start({ latencyMs: 300 });
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(40, 2));
+    const lock = join(dir, 'import.results.csv.journal.lock');
+    const othersLock = lockText(4243, MACHINE, 'a1b2c3d4-0000-4000-8000-000000000000');
+    const refreshMs = lockTiming.refreshMs;
+    lockTiming.refreshMs = 20;
+    try {
+      let createdWhenTaken: number | undefined;
+      const run = runImport(
+        { file, ...connection(s), concurrency: 1 },
+        {
+          progress: (p) => {
+            if (p.done < 3 || createdWhenTaken !== undefined) return;
+            // Another run (elsewhere, judging this one dead) puts its own lock in place.
+            createdWhenTaken = s.inspect.created().length;
+            rmSync(lock);
+            writeFileSync(lock, othersLock);
+          },
+        },
+      );
+      await expect(run).rejects.toMatchObject({
+        code: 'RUN_IN_PROGRESS',
+        message: `This run's lock ${lock} was taken by another run while this one was held up, or deleted: this run stops here, before sending another create, and leaves the results and the journal to that run.`,
+      });
+      // The create under way when the lock went may have been sent; nothing after it.
+      expect(createdWhenTaken).toBeDefined();
+      expect(s.inspect.created().length).toBeLessThanOrEqual(createdWhenTaken! + 1);
+      // No results written over the other run's; its lock stays; the journal keeps what this run sent.
+      expect((await readdir(dir)).sort()).toEqual(['import.csv', 'import.results.csv.journal', 'import.results.csv.journal.lock']);
+      expect(await readFile(lock, 'utf8')).toBe(othersLock);
+    } finally {
+      lockTiming.refreshMs = refreshMs;
+    }
+    await rm(lock); // the other run has ended
+    expectEachCreatedOnce(s, await resumedImport({ file, ...connection(s), rate: 200 }), 40);
   });
 
   it('a run refused at the preflight leaves the files of an interrupted run as they were, and the run after it resumes', async () => {

@@ -12,10 +12,11 @@ import { pauses } from './pausing-fs.js';
 
 export const MACHINE = encodeURIComponent(hostname());
 export const BOOT = '0f3c8a52-6d1e-4b7a-9c2d-5e8f1a2b3c4d';
+export const PID_SPACE = '4026531836';
 
-/** A lock as a run of the tool writes it. */
-export const lockText = (pid: number, machine = MACHINE, boot = '-'): string =>
-  `${pid} ${randomBytes(8).toString('hex')} ${machine} ${boot}\n`;
+/** A lock as a run of the tool writes it (without `pidSpace`, as earlier versions did). */
+export const lockText = (pid: number, machine = MACHINE, boot = '-', pidSpace?: string): string =>
+  `${pid} ${randomBytes(8).toString('hex')} ${machine} ${boot}${pidSpace === undefined ? '' : ` ${pidSpace}`}\n`;
 
 /** A lock file written long enough ago that, were it unfinished, it would be a killed run's. */
 export async function writeOld(path: string, text: string): Promise<void> {
@@ -56,6 +57,7 @@ class Machine {
       pid,
       machine,
       boot: BOOT,
+      pidSpace: PID_SPACE,
       isRunning: (p) => this.alive.has(p),
       beforeStep: async () => {
         if (steps++ === killBeforeStep) {
@@ -91,8 +93,10 @@ export async function collideRounds(rounds: number, refusal: RegExp): Promise<vo
     pauses.random = random;
     const machine = new Machine(random);
     const path = await lockPath();
-    // Left long ago: an empty lock (cut short by a kill while it was written in place) counts as dead too.
-    await writeOld(path, random() < 0.3 ? '' : lockText(19_999));
+    // Left long ago: an empty lock (cut short by a kill while it was written in place) counts as dead too,
+    // and so does one of a run in another container, judged by how long ago it was written.
+    const killedRun = random() < 0.5 ? lockText(19_999) : lockText(19_999, MACHINE, BOOT, '4026532999');
+    await writeOld(path, random() < 0.3 ? '' : killedRun);
     // Often one of them is killed while taking the lock over. Its steps: take the lock, read it, claim
     // the takeover, then (3, 4) read it again under the claim, (5) remove it, (6) drop the claim.
     const killSteps = Array.from({ length: 5 }, (_, i) =>
