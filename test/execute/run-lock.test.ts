@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lockTiming, RunLock, type LockHost } from '../../src/execute/run-lock.js';
-import { BOOT, collideRounds, collidingRun, lockPath, lockText, MACHINE, PID_SPACE, writeOld } from './helpers/colliding-runs.js';
+import { BOOT, collideRounds, collidingRun, lockPath, lockText, MACHINE, PID_SPACE, SteppedRun, writeOld } from './helpers/colliding-runs.js';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const { pausingFs } = await import('./helpers/pausing-fs.js');
@@ -127,6 +127,30 @@ describe('RunLock', () => {
         /^Cannot take the lock .+: process 2\d{4} has been taking it over for too long \(.+\.lock\.takeover-[0-9a-f]{16}\); if no other import of this sheet is running, delete that file and run again\.$/,
       ),
     });
+  });
+
+  it("two runs that both found a claim of a killed run dead: the second cannot remove the claim the first has made since", async () => {
+    const path = await lockPath();
+    await writeFile(path, lockText(4243)); // dead
+    const alive = new Set([100, 101, 102]);
+    const isRunning = (pid: number) => alive.has(pid);
+    const [a, b] = [new SteppedRun(path, 101, isRunning), new SteppedRun(path, 102, isRunning)];
+    // Both have looked for files left by killed runs, and found none.
+    for (const run of [a, b]) await run.until((step) => step === 'take the lock');
+    // A third claims the takeover of the dead lock, and is killed.
+    const killed = new SteppedRun(path, 100, isRunning);
+    await killed.until((step) => step === 'read again under the claim');
+    alive.delete(100);
+    // Both find the dead lock claimed, read the claim, and judge it dead.
+    const readClaim = (step: string) => step.startsWith('read .takeover-');
+    for (const run of [a, b]) await run.until((_, taken) => taken.length > 0 && readClaim(taken.at(-1)!));
+    // The first clears the claim, makes its own, reads the dead lock again under it, and is about to remove it.
+    await a.until((step, taken) => step === 'remove the dead file' && taken.at(-1) === 'read the lock');
+    // The second goes on from what it read before: the claim it found dead is the first run's now.
+    expect(await b.finish()).toMatch(/^RUN_IN_PROGRESS: Cannot take the lock .+: process 101 has been taking it over for too long/);
+    expect(await a.finish()).toBe('held');
+    await a.release();
+    await takenAndReleased(path); // and the killed run's file is cleared away
   });
 
   it('a folder where the lock cannot be made is a run error naming the lock, not a crash', async () => {

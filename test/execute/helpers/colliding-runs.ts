@@ -119,3 +119,79 @@ export async function collideRounds(rounds: number, refusal: RegExp): Promise<vo
 export function collidingRun(path: string, killBeforeStep?: number, machine = MACHINE): Promise<string> {
   return new Machine(Math.random).run(path, killBeforeStep, machine);
 }
+
+/**
+ * A run whose file operations go one at a time, when the test says: two of them are interleaved in an
+ * exact order, one too rare for the random rounds to be sure to meet.
+ */
+export class SteppedRun {
+  /** The steps taken so far. */
+  readonly taken: string[] = [];
+  /** 'held' (the lock is then kept until `release`), or the refusal's `CODE: message`. */
+  readonly outcome: Promise<string>;
+  private next?: { step: string; go: () => void };
+  private arrived?: () => void;
+  private free = false;
+
+  constructor(path: string, pid: number, isRunning: (pid: number) => boolean) {
+    const host: LockHost = {
+      pid,
+      machine: MACHINE,
+      boot: BOOT,
+      pidSpace: PID_SPACE,
+      isRunning,
+      beforeStep: (step) => this.arrive(step),
+    };
+    this.outcome = RunLock.acquire(path, host).then(
+      (lock) => {
+        this.lock = lock;
+        return 'held';
+      },
+      (error: { code?: string; message?: string }) => `${error.code ?? 'error'}: ${error.message}`,
+    );
+  }
+
+  private lock?: RunLock;
+
+  async release(): Promise<void> {
+    await this.lock?.release();
+  }
+
+  /** Takes steps until the next one is one `stopAt` picks (not taken), given the steps taken before it. */
+  async until(stopAt: (step: string, taken: readonly string[]) => boolean): Promise<void> {
+    for (;;) {
+      const next = this.next ?? (await new Promise<SteppedRun['next']>((resolve) => (this.arrived = () => resolve(this.next))));
+      if (!next) throw new Error(`the run ended before the step looked for: ${this.taken.join(', ')}`);
+      if (stopAt(next.step, this.taken)) return;
+      this.next = undefined;
+      next.go();
+    }
+  }
+
+  /** Lets the run take every step from now on, and waits for how it ends. */
+  finish(): Promise<string> {
+    this.free = true;
+    const next = this.next;
+    this.next = undefined;
+    next?.go();
+    return this.outcome;
+  }
+
+  private arrive(step: string): Promise<void> {
+    if (this.free) {
+      this.taken.push(step);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.next = {
+        step,
+        go: () => {
+          this.taken.push(step);
+          resolve();
+        },
+      };
+      this.arrived?.();
+      this.arrived = undefined;
+    });
+  }
+}
