@@ -68,9 +68,24 @@ export const UNFINISHED_MS = 30_000;
  */
 export const lockTiming = { refreshMs: 5_000, leaseMs: 30_000 };
 
-const clocks = () => ({ wall: Date.now(), steady: performance.now() });
+interface Clocks {
+  readonly wall: number;
+  readonly steady: number;
+}
+const clocks = (): Clocks => ({ wall: Date.now(), steady: performance.now() });
 /** Time since `then`: the longer of the two clocks, so neither a wall clock set back nor a machine asleep hides it. */
-const sinceMs = (then: ReturnType<typeof clocks>): number => Math.max(Date.now() - then.wall, performance.now() - then.steady);
+const sinceMs = (then: Clocks): number => Math.max(Date.now() - then.wall, performance.now() - then.steady);
+
+/** Whether `work` ended within `ms` (it goes on regardless). */
+async function within(ms: number, work: Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** `<pid> <nonce> <machine> <boot> <pid space>`, on one line; earlier versions wrote no pid space. */
 const WHOLE = /^(\d+) [0-9a-f]{16} (\S+) (\S+)(?: (\S+))?\n$/;
@@ -88,8 +103,6 @@ interface Holder {
 }
 
 export class RunLock {
-  /** When the lock was last found this run's and written again, by the wall clock and by one that stops while the machine sleeps. */
-  private confirmed = clocks();
   private refreshing: Promise<void> | undefined;
   /** Another run holds the lock now: this one was held up long enough for it to be taken over, or it was deleted. */
   private lost = false;
@@ -99,23 +112,12 @@ export class RunLock {
 
   private constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
     private readonly text: string,
+    /** When the lock was last found this run's (then written again), by the wall clock and by one that stops while the machine sleeps. */
+    private confirmed: Clocks,
   ) {
     this.timer = setInterval(() => void this.refresh(), lockTiming.refreshMs);
     this.timer.unref();
-  }
-
-  /** The lock just placed at `path`, kept fresh while held. */
-  private static async held(path: string, text: string): Promise<RunLock> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r+');
-    } catch (error) {
-      await rm(path, { force: true }).catch(() => undefined);
-      throw error;
-    }
-    return new RunLock(path, handle, text);
   }
 
   /**
@@ -130,9 +132,13 @@ export class RunLock {
 
   /** Looks at the lock now, whenever it was last looked at: for the end of a run, which then leaves its files to another run that took it. */
   async confirm(): Promise<void> {
-    // A rewrite under way may have looked before the run was held up: one started now decides.
-    await this.refreshing;
-    await this.refresh();
+    const limitMs = lockTiming.leaseMs / 2;
+    // A rewrite under way may have looked before the run was held up: one started now decides. One that
+    // hangs (a share gone) holds the creates back, and after a while stops the run.
+    const looked = await within(limitMs, (async () => {
+      await this.refreshing;
+      await this.refresh();
+    })());
     if (this.lost) {
       throw new RunError(
         'RUN_IN_PROGRESS',
@@ -141,8 +147,8 @@ export class RunLock {
     }
     // Another run takes it over once not written for `leaseMs`: stop well before.
     const since = sinceMs(this.confirmed);
-    if (since >= lockTiming.leaseMs / 2) {
-      const why = this.failure === undefined ? `writing it took ${Math.round(since / 1000)} s` : fileErrorText(this.failure);
+    if (!looked || since >= limitMs) {
+      const why = !looked || this.failure === undefined ? `writing it took over ${Math.round(limitMs / 1000)} s` : fileErrorText(this.failure);
       throw new RunError('JOURNAL_UNWRITABLE', `Cannot keep the lock ${this.path} up to date: ${why}.`);
     }
   }
@@ -152,23 +158,37 @@ export class RunLock {
     return this.refreshing;
   }
 
-  /** Writes the same text again, which dates the lock by the drive's own clock, once sure it is still this run's. */
+  /**
+   * Writes the same text again, once sure it is still this run's, through a handle of its own: the
+   * drive dates the write (some shares only on the first write through a handle, or at its close).
+   */
   private async rewrite(): Promise<void> {
     if (this.lost) return;
     // Dated from before the look: a run held up after it must look again.
     const looked = clocks();
+    let handle: FileHandle | undefined;
     try {
-      if (!(await this.isOurs())) {
+      try {
+        handle = await open(this.path, 'r+');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      // Read and written through one handle: a lock put in its place meanwhile is another file.
+      if (!handle || (await handle.readFile('utf8')) !== this.text) {
         this.lost = true;
         return;
       }
-      await this.handle.write(this.text, 0, 'utf8');
+      await handle.write(this.text, 0, 'utf8');
       // A share may keep the write to itself until then, and the other systems judge it by the server's date.
-      await this.handle.datasync();
+      await handle.datasync();
+      await handle.close();
+      handle = undefined;
       this.confirmed = looked;
       this.failure = undefined;
     } catch (error) {
       this.failure = error;
+    } finally {
+      await handle?.close().catch(() => undefined);
     }
   }
 
@@ -202,11 +222,12 @@ export class RunLock {
       await sweep(self);
       for (let tries = 0; tries < MAX_TRIES; tries++) {
         self.blockedBy = undefined;
-        if (await placed(self, path, 'take the lock')) return await RunLock.held(path, text);
+        const placing = clocks();
+        if (await placed(self, path, 'take the lock')) return new RunLock(path, text, placing);
         const holder = await holderOf(self, path);
         if (!holder) continue; // released meanwhile
         // A link whose answer was lost (a network drive) made the lock all the same.
-        if (holder.text === text) return await RunLock.held(path, text);
+        if (holder.text === text) return new RunLock(path, text, placing);
         if (holder.alive) throw inProgress(path, holder);
         if (!(await removeDead(self, path, holder.text))) await delay(WAIT_MS);
       }
@@ -220,8 +241,7 @@ export class RunLock {
   /** Removes the lock, unless another run holds it now. */
   async release(): Promise<void> {
     clearInterval(this.timer);
-    await this.refreshing;
-    await this.handle.close().catch(() => undefined);
+    await within(lockTiming.leaseMs / 2, this.refreshing ?? Promise.resolve());
     // One that cannot be read may be another run's by now: it is left, and judged by the next run.
     if (this.lost || !(await this.isOurs().catch(() => false))) return;
     await rm(this.path, { force: true });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lockTiming, RunLock, type LockHost } from '../../src/execute/run-lock.js';
 import { BOOT, collideRounds, collidingRun, lockPath, lockText, MACHINE, PID_SPACE, SteppedRun, writeOld } from './helpers/colliding-runs.js';
+import { pauses } from './helpers/pausing-fs.js';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const { pausingFs } = await import('./helpers/pausing-fs.js');
@@ -275,5 +276,28 @@ describe('RunLock where the holder\'s pid means nothing here', () => {
     });
     await holder.release();
     expect((await stat(path)).isDirectory()).toBe(true);
+  });
+
+  it('a lock whose drive stops answering holds the creates back, then stops the run; the run still ends', async () => {
+    Object.assign(lockTiming, { refreshMs: 20, leaseMs: 2_000 });
+    const path = await lockPath();
+    const holder = await RunLock.acquire(path, host);
+    let answer!: () => void;
+    const drive = new Promise<void>((resolve) => (answer = resolve));
+    pauses.stall = (call, file) => (call === 'open' && file === path ? drive : undefined);
+    try {
+      await sleep(60);
+      const started = Date.now();
+      await expect(holder.held()).rejects.toMatchObject({
+        code: 'JOURNAL_UNWRITABLE',
+        message: `Cannot keep the lock ${path} up to date: writing it took over 1 s.`,
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      await holder.release();
+    } finally {
+      pauses.stall = undefined;
+      answer();
+    }
+    expect(await readdir(join(path, '..'))).toEqual([]);
   });
 });

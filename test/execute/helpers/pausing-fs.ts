@@ -3,7 +3,11 @@
 // `pauses.random`, which a test seeds.
 type Fs = typeof import('node:fs/promises');
 
-export const pauses = { random: Math.random };
+export const pauses: {
+  random: () => number;
+  /** A wait of a test's own before a call, where it returns one: a drive that stops answering. */
+  stall?: (call: string, path: unknown) => Promise<void> | undefined;
+} = { random: Math.random };
 
 async function pause(): Promise<void> {
   const r = pauses.random();
@@ -24,6 +28,7 @@ export function pausingFs(real: Fs, { links }: { links: boolean }): Fs {
     const call = real[name] as (...args: unknown[]) => Promise<unknown>;
     paused[name] = async (...args: unknown[]) => {
       await pause();
+      await pauses.stall?.(name, args[0]);
       if (name === 'link' && !links) throw Object.assign(new Error('operation not permitted, link'), { code: 'EPERM' });
       const [path, data, options] = args as [string, string, { flag?: string } | undefined];
       if (name === 'writeFile' && !links && options?.flag === 'wx') {
