@@ -214,6 +214,8 @@ export class RunLock {
     const text = `${host.pid} ${randomBytes(8).toString('hex')} ${host.machine} ${host.boot} ${host.pidSpace}\n`;
     // Written first and linked into place whole: a lock is never seen part written (given hard links).
     const mine = `${path}.${host.pid}-${randomBytes(4).toString('hex')}`;
+    // The lock is dated by this write (a link keeps the date), so its freshness counts from before it.
+    const writing = clocks();
     await writeFile(mine, text, { flag: 'wx' });
     try {
       // The drive's clock, which dates the files on it, may differ from this machine's (a share).
@@ -222,12 +224,11 @@ export class RunLock {
       await sweep(self);
       for (let tries = 0; tries < MAX_TRIES; tries++) {
         self.blockedBy = undefined;
-        const placing = clocks();
-        if (await placed(self, path, 'take the lock')) return new RunLock(path, text, placing);
+        if (await placed(self, path, 'take the lock')) return new RunLock(path, text, writing);
         const holder = await holderOf(self, path);
         if (!holder) continue; // released meanwhile
         // A link whose answer was lost (a network drive) made the lock all the same.
-        if (holder.text === text) return new RunLock(path, text, placing);
+        if (holder.text === text) return new RunLock(path, text, writing);
         if (holder.alive) throw inProgress(path, holder);
         if (!(await removeDead(self, path, holder.text))) await delay(WAIT_MS);
       }
@@ -241,9 +242,12 @@ export class RunLock {
   /** Removes the lock, unless another run holds it now. */
   async release(): Promise<void> {
     clearInterval(this.timer);
-    await within(lockTiming.leaseMs / 2, this.refreshing ?? Promise.resolve());
-    // One that cannot be read may be another run's by now: it is left, and judged by the next run.
-    if (this.lost || !(await this.isOurs().catch(() => false))) return;
+    const limitMs = lockTiming.leaseMs / 2;
+    const settled = await within(limitMs, this.refreshing ?? Promise.resolve());
+    // Not written for long, it may be another run's by the time it is removed; one that cannot be read
+    // may be already. Either is left, and judged by the next run.
+    if (this.lost || !settled || sinceMs(this.confirmed) >= limitMs) return;
+    if (!(await this.isOurs().catch(() => false))) return;
     await rm(this.path, { force: true });
   }
 }

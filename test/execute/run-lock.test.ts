@@ -36,7 +36,7 @@ async function refusal(path: string, taker: LockHost): Promise<string> {
   return error.message;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Dates the file at `path` long ago, as though it had not been written for two minutes. */
 async function backdate(path: string): Promise<void> {
@@ -44,8 +44,8 @@ async function backdate(path: string): Promise<void> {
   await utimes(path, past, past);
 }
 
-async function takenAndReleased(path: string): Promise<void> {
-  const lock = await RunLock.acquire(path, host);
+async function takenAndReleased(path: string, taker = host): Promise<void> {
+  const lock = await RunLock.acquire(path, taker);
   await lock.release();
   expect(await readdir(join(path, '..'))).toEqual([]);
 }
@@ -278,7 +278,22 @@ describe('RunLock where the holder\'s pid means nothing here', () => {
     expect((await stat(path)).isDirectory()).toBe(true);
   });
 
-  it('a lock whose drive stops answering holds the creates back, then stops the run; the run still ends', async () => {
+  it('a run held up while taking its lock counts it fresh only from before it wrote it, since the lock is dated then', async () => {
+    lockTiming.refreshMs = 20;
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const path = await lockPath();
+    await writeOld(`${path}.4243-deadbeef`, lockText(4243)); // left by a killed run: read, then cleared
+    const slowSweep: LockHost = { ...host, beforeStep: (step) => (step.startsWith('read .4243-') ? sleep(60) : Promise.resolve()) };
+    const holder = await RunLock.acquire(path, slowSweep);
+    const look = holder.held();
+    expect(look, 'a lock written 60 ms ago was taken as just confirmed').toBeDefined();
+    await look;
+    expect(holder.held()).toBeUndefined();
+    await holder.release();
+    expect(await readdir(join(path, '..'))).toEqual([]);
+  });
+
+  it('a lock whose drive stops answering holds the creates back, then stops the run, which still ends and leaves the lock to the next run', async () => {
     Object.assign(lockTiming, { refreshMs: 20, leaseMs: 2_000 });
     const path = await lockPath();
     const holder = await RunLock.acquire(path, host);
@@ -293,11 +308,13 @@ describe('RunLock where the holder\'s pid means nothing here', () => {
         message: `Cannot keep the lock ${path} up to date: writing it took over 1 s.`,
       });
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      // Not written for long, the lock may be another run's by now: it is left for the next run to judge.
       await holder.release();
+      expect(await readFile(path, 'utf8')).toMatch(/^7 /);
     } finally {
       pauses.stall = undefined;
       answer();
     }
-    expect(await readdir(join(path, '..'))).toEqual([]);
+    await takenAndReleased(path, { ...host, pid: 9, isRunning: (pid) => pid === 9 });
   });
 });
