@@ -214,20 +214,21 @@ describe('RunLock where the holder\'s pid means nothing here', () => {
   });
 
   it('a run held up until another took its lock over finds out before its next create, and leaves the new lock in place', async () => {
-    lockTiming.refreshMs = 20;
+    // Sure without looking for 2 × 200 ms after the last look: room for a slow machine to take and look.
+    lockTiming.refreshMs = 200;
     // Nothing writes the lock again while the run is held up (a machine asleep, a process stopped).
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const path = await lockPath();
     const holder = await RunLock.acquire(path, host);
     expect(holder.held()).toBeUndefined(); // just taken: sure without looking
-    await sleep(60);
+    await sleep(500);
     // Held up for a while: it looks before saying yes, and writes the lock again.
     await backdate(path);
     await holder.held();
     expect(Date.now() - (await stat(path)).mtimeMs).toBeLessThan(5_000);
     expect(holder.held()).toBeUndefined();
 
-    await sleep(60);
+    await sleep(500);
     await backdate(path);
     const taker = await RunLock.acquire(path, inContainer);
     const takersText = await readFile(path, 'utf8');
@@ -279,14 +280,14 @@ describe('RunLock where the holder\'s pid means nothing here', () => {
   });
 
   it('a run held up while taking its lock counts it fresh only from before it wrote it, since the lock is dated then', async () => {
-    lockTiming.refreshMs = 20;
+    lockTiming.refreshMs = 200; // sure without looking for 400 ms after the last look
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const path = await lockPath();
     await writeOld(`${path}.4243-deadbeef`, lockText(4243)); // left by a killed run: read, then cleared
-    const slowSweep: LockHost = { ...host, beforeStep: (step) => (step.startsWith('read .4243-') ? sleep(60) : Promise.resolve()) };
+    const slowSweep: LockHost = { ...host, beforeStep: (step) => (step.startsWith('read .4243-') ? sleep(500) : Promise.resolve()) };
     const holder = await RunLock.acquire(path, slowSweep);
     const look = holder.held();
-    expect(look, 'a lock written 60 ms ago was taken as just confirmed').toBeDefined();
+    expect(look, 'a lock written 500 ms ago was taken as just confirmed').toBeDefined();
     await look;
     expect(holder.held()).toBeUndefined();
     await holder.release();
