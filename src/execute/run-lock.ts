@@ -380,9 +380,12 @@ async function holderOf(self: Taker, path: string): Promise<Holder | undefined> 
   }
   try {
     const text = await handle.readFile('utf8');
+    const opened = handle;
+    /** How long ago the file was last written, by the clock of the drive that dated it. */
+    const writtenAgoMs = async () => self.driveNow() - (await opened.stat()).mtimeMs;
     const whole = WHOLE.exec(text);
     if (!whole) {
-      const young = self.driveNow() - (await handle.stat()).mtimeMs < UNFINISHED_MS;
+      const young = (await writtenAgoMs()) < UNFINISHED_MS;
       // A pid alone is also how a text being written in place starts: it is read as such only once old.
       const pidOnly = PID_ONLY.exec(text);
       if (pidOnly && !young) return { text, alive: self.host.isRunning(Number(pidOnly[1])), pid: Number(pidOnly[1]) };
@@ -397,9 +400,9 @@ async function holderOf(self: Taker, path: string): Promise<Holder | undefined> 
     const otherProcesses = known(space, self.host.pidSpace) && space !== self.host.pidSpace;
     if (otherStart || otherProcesses) {
       // Its pid means nothing here: it is alive while it keeps its lock fresh.
-      const writtenAgoMs = self.driveNow() - (await handle.stat()).mtimeMs;
-      if (writtenAgoMs >= lockTiming.leaseMs) return { text, alive: false, pid };
-      return { text, alive: true, pid, unseen: { where: otherStart ? 'machine' : 'container', machine: machineName(machine), writtenAgoMs } };
+      const ago = await writtenAgoMs();
+      if (ago >= lockTiming.leaseMs) return { text, alive: false, pid };
+      return { text, alive: true, pid, unseen: { where: otherStart ? 'machine' : 'container', machine: machineName(machine), writtenAgoMs: ago } };
     }
     return { text, alive: self.host.isRunning(pid), pid };
   } finally {
