@@ -5,8 +5,9 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type * as z from 'zod';
+import * as z from 'zod';
 import { RunError } from '../errors.js';
+import { emailKey } from '../resolve/keys.js';
 import {
   clientPackagesAnswer,
   clientsAnswer,
@@ -123,13 +124,13 @@ export class ApiClient {
     this.random = options.random ?? Math.random;
   }
 
-  /** Clients whose email is this one (trimmed, any case), from every page of the search. */
+  /** Clients whose email is this one (trimmed, any case, however Unicode spells its accents), from every page of the search. */
   async searchClientsByEmail(email: string): Promise<Client[]> {
-    const wanted = email.trim().toLowerCase();
+    const wanted = emailKey(email);
     if (!wanted) return []; // an empty search term could list every client
     const found = await this.allPages('clients', this.main, CLIENTS_PATH, { search_by: 'email', search_term: email.trim() }, CLIENTS_PER_PAGE, clientsAnswer);
     // The search may match more loosely than equality; only the same address is the same client.
-    return found.filter((c) => c.email.toLowerCase() === wanted);
+    return found.filter((c) => emailKey(c.email) === wanted);
   }
 
   async findClientsById(id: string): Promise<Client[]> {
@@ -248,7 +249,13 @@ export class ApiClient {
     }
   }
 
-  /** Every page of a list, until a page is short, larger than asked (not paged), or brings nothing new. */
+  /**
+   * Every page of a list. When the answer says how many pages or items there are, until those are
+   * read, however many items a page holds (a server may give fewer than asked for): a missed page
+   * could hide a second client with the same email, or a package the client already has. When it
+   * says nothing, until a page is short or larger than asked (not paged). Always until a page
+   * brings nothing new, as from a server that ignores `page`.
+   */
   private async allPages<T extends { readonly id: string }>(
     route: Route,
     base: Base,
@@ -258,11 +265,17 @@ export class ApiClient {
     schema: z.ZodType<T[]>,
   ): Promise<T[]> {
     const byId = new Map<string, T>();
+    const pageSchema = listPage(schema);
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const items = await this.getJson(route, base, withQuery(path, { ...query, page: String(page), per_page: String(perPage) }), schema);
+      const { items, pages } = await this.getJson(route, base, withQuery(path, { ...query, page: String(page), per_page: String(perPage) }), pageSchema);
       const before = byId.size;
       for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item);
-      if (items.length !== perPage || byId.size === before) return [...byId.values()];
+      if (byId.size === before) return [...byId.values()];
+      const more =
+        pages.totalPages === undefined && pages.total === undefined
+          ? items.length === perPage
+          : (pages.totalPages !== undefined && page < pages.totalPages) || (pages.total !== undefined && byId.size < pages.total);
+      if (!more) return [...byId.values()];
     }
     throw new ApiError(`${path} still had more pages after ${MAX_PAGES}; stopped reading it.`);
   }
@@ -401,6 +414,41 @@ function replyOf(error: ApiError): Reply {
     return { kind: 'no-answer', code: error.networkError, message: error.message, ...(error.httpStatus !== undefined && { status: error.httpStatus }) };
   }
   return { kind: 'answer', status: error.httpStatus ?? 200, json: undefined, message: error.message };
+}
+
+/** What a list answer says about its pages, in `data.pagination` or a top-level `pagination`; numbers may come as strings. */
+interface PageCounts {
+  readonly totalPages?: number;
+  readonly total?: number;
+}
+
+/** A list answer read by `items`, with its page counts beside the items. */
+function listPage<T>(items: z.ZodType<T[]>): z.ZodType<{ items: T[]; pages: PageCounts }> {
+  return z.unknown().transform((json, ctx) => {
+    const parsed = items.safeParse(json);
+    if (!parsed.success) {
+      for (const { message, path } of parsed.error.issues) ctx.addIssue({ code: 'custom', message, path });
+      return z.NEVER;
+    }
+    return { items: parsed.data, pages: pageCountsOf(json) };
+  });
+}
+
+function pageCountsOf(json: unknown): PageCounts {
+  const data = fieldOf(json, 'data');
+  const pagination = fieldOf(data, 'pagination') ?? fieldOf(json, 'pagination');
+  const totalPages = countOf(fieldOf(pagination, 'total_pages'));
+  const total = countOf(fieldOf(pagination, 'total'));
+  return { ...(totalPages !== undefined && { totalPages }), ...(total !== undefined && { total }) };
+}
+
+function fieldOf(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+function countOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 function withQuery(path: string, query: Readonly<Record<string, string>>): string {

@@ -84,7 +84,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const firstItem = items.next();
     firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start
     // The results writer first: it makes the results folder, where the journal goes.
-    const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName });
+    const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter });
     const journalOpening = options.dryRun
       ? undefined
       : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));

@@ -45,8 +45,8 @@ export function isoDate(year: number, month: number, day: number): string {
 
 /** 1970-01-01 as a serial number of the 1900 date system, in which 1900-01-01 is serial 1. */
 export const UNIX_EPOCH_1900 = 25569;
-// 1904-01-01 is serial 0 in the 1904 system, 24107 days before 1970-01-01.
-const UNIX_EPOCH_1904 = 24107;
+/** 1970-01-01 as a serial number of the 1904 date system, in which 1904-01-01 is serial 0. */
+export const UNIX_EPOCH_1904 = 24107;
 /** Serial numbers beyond 9999-12-31 are not dates in Excel either: 2958465 in the 1900 system, 1462 fewer in the 1904 one. */
 const MAX_SERIAL_1900 = 2958465;
 const MAX_SERIAL_1904 = MAX_SERIAL_1900 - (UNIX_EPOCH_1900 - UNIX_EPOCH_1904);

@@ -25,11 +25,17 @@ const READ_BYTES = 64 * 1024;
 export interface OpenedCsv {
   readonly delimiter: Delimiter;
   readonly rows: Batches<SourceRow>;
+  /** The first row read from bytes that are not valid UTF-8 (in a UTF-8 file), once the rows have got there. */
+  undecodableFrom(): number | undefined;
 }
 
 export async function openCsv(path: string, encoding: TextEncodingName): Promise<OpenedCsv> {
   const delimiter = detectDelimiter(await readSample(path, encoding));
-  return { delimiter, rows: readCsvRows(path, encoding, delimiter) };
+  let undecodableFrom: number | undefined;
+  const rows = readCsvRows(path, encoding, delimiter, (row) => {
+    undecodableFrom ??= row;
+  });
+  return { delimiter, rows, undecodableFrom: () => undecodableFrom };
 }
 
 async function readSample(path: string, encoding: TextEncodingName): Promise<string> {
@@ -104,10 +110,15 @@ function parseOptions(delimiter: Delimiter): Options {
   };
 }
 
-async function* readCsvRows(path: string, encoding: TextEncodingName, delimiter: Delimiter): Batches<SourceRow> {
+async function* readCsvRows(
+  path: string,
+  encoding: TextEncodingName,
+  delimiter: Delimiter,
+  onUndecodable: (row: number) => void,
+): Batches<SourceRow> {
   const records = new CsvRecords(delimiter, MAX_RECORD_BYTES);
   try {
-    for await (const text of decodedText(path, encoding)) {
+    for await (const text of decodedText(path, encoding, () => onUndecodable(records.records + 1))) {
       for (let at = 0; at < text.length; at += BATCH_CHARS) {
         const rows = sourceRows(records.push(text.slice(at, at + BATCH_CHARS), false), records.records);
         if (rows.length > 0) yield rows;
@@ -142,9 +153,13 @@ function sourceRows(records: string[][], last: number): SourceRow[] {
  * lose theirs there too, and csv-parse, which read them re-encoded as UTF-8, skipped one more at the
  * start. The file is read into two buffers of its own, the next chunk while this one is split: a
  * stream would take a new buffer for every chunk, held until the garbage collector gets to them.
+ *
+ * The sniffer judged the encoding from the head of the file only. Rows may have been sent by the time
+ * a later chunk turns out not to be UTF-8, so reading goes on, with replacement characters for the
+ * bytes that are not, after calling `onUndecodable` for the first such chunk.
  */
-async function* decodedText(path: string, encoding: TextEncodingName): AsyncGenerator<string> {
-  const decoder = new TextDecoder(encoding);
+async function* decodedText(path: string, encoding: TextEncodingName, onUndecodable: () => void): AsyncGenerator<string> {
+  const decoder = encoding === 'utf-8' ? new StrictUtf8(onUndecodable) : new TextDecoder(encoding);
   const handle = await open(path, 'r');
   const buffers = [Buffer.allocUnsafeSlow(READ_BYTES), Buffer.allocUnsafeSlow(READ_BYTES)];
   let next = 0;
@@ -169,6 +184,47 @@ async function* decodedText(path: string, encoding: TextEncodingName): AsyncGene
     await reading.catch(() => undefined);
     await handle.close();
   }
+}
+
+/**
+ * A UTF-8 decoder that reports the first chunk holding bytes that are not UTF-8, then goes on as a
+ * lenient one. A strict decoder that fails loses the unfinished character it held from the chunk
+ * before, so the last bytes fed are kept to hand that character on.
+ */
+class StrictUtf8 {
+  private decoder = new TextDecoder('utf-8', { fatal: true });
+  private strict = true;
+  private fed = 0;
+  private tail = Buffer.alloc(0);
+
+  constructor(private readonly onUndecodable: () => void) {}
+
+  decode(bytes: Uint8Array = new Uint8Array(0), options: { stream?: boolean } = {}): string {
+    if (!this.strict) return this.decoder.decode(bytes, options);
+    try {
+      const text = this.decoder.decode(bytes, options);
+      this.fed += bytes.length;
+      this.tail = Buffer.concat([this.tail, bytes.subarray(-3)]).subarray(-3);
+      return text;
+    } catch {
+      this.strict = false;
+      this.onUndecodable();
+      this.decoder = new TextDecoder('utf-8', { ignoreBOM: this.fed > 0 });
+      return this.decoder.decode(Buffer.concat([unfinishedUtf8(this.tail), bytes]), options);
+    }
+  }
+}
+
+/** The bytes at the end of valid UTF-8 that start a character they do not finish (at most 3). */
+function unfinishedUtf8(bytes: Uint8Array): Uint8Array {
+  const end = bytes.length;
+  for (let back = 1; back <= Math.min(3, end); back++) {
+    const b = bytes[end - back] ?? 0;
+    if ((b & 0xc0) === 0x80) continue;
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.subarray(end - back) : bytes.subarray(end);
+  }
+  return bytes.subarray(end);
 }
 
 function decodeTo8(encoding: TextEncodingName): Transform {

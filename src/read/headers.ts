@@ -79,12 +79,17 @@ function distinctFields(row: SourceRow, maps: ColumnMaps): number {
  * The header among the first non-blank rows: the first that names two or more fields, or failing
  * that the first that names one (so the error lists what it has and what is missing).
  */
-export function findHeader(rows: readonly SourceRow[], maps: ColumnMaps, name: string): { index: number; columns: ColumnMap } {
+export function findHeader(
+  rows: readonly SourceRow[],
+  maps: ColumnMaps,
+  name: string,
+  otherSheets: readonly string[] = [],
+): { index: number; columns: ColumnMap } {
   const counts = rows.map((row) => distinctFields(row, maps));
   let index = counts.findIndex((n) => n >= 2);
   if (index < 0) index = counts.findIndex((n) => n >= 1);
   const row = rows[index];
-  if (index < 0 || !row) throw noHeader(rows, name);
+  if (index < 0 || !row) throw noHeader(rows, name, otherSheets);
   return { index, columns: columnMap(row, maps, name) };
 }
 
@@ -117,8 +122,12 @@ function columnMap(row: SourceRow, maps: ColumnMaps, name: string): ColumnMap {
       );
     }
   }
+  const lookalikes = lookalikeColumns(headers, fields);
   const missing = missingFields(fields);
-  if (missing.length > 0) throw missingError(missing, headers, fields, row.sourceRow, name);
+  if (missing.length > 0) throw missingError(missing, headers, fields, lookalikes, row.sourceRow, name);
+  if (lookalikes.length > 0) {
+    throw new RunError('MISSING_FIELDS', `In the header row of ${name} (row ${row.sourceRow}): ${lookalikeAdvice(lookalikes)}`);
+  }
   return { headers, headerRow: row.sourceRow, fields };
 }
 
@@ -130,20 +139,29 @@ function missingFields(fields: Partial<Record<Field, number>>): string[] {
   return missing;
 }
 
-function missingError(missing: string[], headers: readonly string[], fields: Partial<Record<Field, number>>, headerRow: number, name: string): RunError {
-  const used = new Set(Object.values(fields));
+function missingError(
+  missing: string[],
+  headers: readonly string[],
+  fields: Partial<Record<Field, number>>,
+  lookalikes: readonly Lookalike[],
+  headerRow: number,
+  name: string,
+): RunError {
+  const used = new Set([...Object.values(fields), ...lookalikes.map((l) => l.column)]);
   const unknown = headers.find((text, col) => text !== '' && !used.has(col));
-  const firstMissing = /\((\w+)/.exec(missing[0] ?? '')?.[1] ?? 'valid_from';
-  const hint = unknown
+  const unmatched = missing.filter((what) => !lookalikes.some((l) => what.includes(l.field)));
+  const firstMissing = /\((\w+)/.exec(unmatched[0] ?? '')?.[1] ?? 'valid_from';
+  const mapHint = unknown
     ? ` If a column holds it under another name, map it, e.g. --map "${unknown}=${firstMissing}".`
     : ` Add the column, or map one with --map "Header Text=field".`;
+  const hint = (unmatched.length > 0 ? mapHint : '') + (lookalikes.length > 0 ? ` ${lookalikeAdvice(lookalikes)}` : '');
   return new RunError(
     'MISSING_FIELDS',
     `The header row of ${name} (row ${headerRow}) has ${quoteList(headers)}, but nothing for ${missing.join('; nor for ')}.${hint}`,
   );
 }
 
-function noHeader(rows: readonly SourceRow[], name: string): RunError {
+function noHeader(rows: readonly SourceRow[], name: string, otherSheets: readonly string[]): RunError {
   const shown = rows.slice(0, 5).map((row) => {
     const cells = row.cells.filter((c) => !isBlankCell(c)).slice(0, 8).map((c) => short(cellText(c)));
     return `row ${row.sourceRow}: ${cells.map((c) => `"${c}"`).join(', ')}`;
@@ -151,8 +169,128 @@ function noHeader(rows: readonly SourceRow[], name: string): RunError {
   return new RunError(
     'NO_HEADER',
     `No header row found in ${name}: none of the first ${rows.length} rows names the columns this tool needs ` +
-      `(an email or client ID, a package, a start date). The first rows hold:\n  ${shown.join('\n  ')}`,
+      `(an email or client ID, a package, a start date). The first rows hold:\n  ${shown.join('\n  ')}${otherSheetsHint(otherSheets)}`,
   );
+}
+
+/** Where else a workbook's data may be: its other sheets, and how to pick one. */
+function otherSheetsHint(otherSheets: readonly string[]): string {
+  const [first] = otherSheets;
+  if (first === undefined) return '';
+  const names = otherSheets.map((sheet) => `"${sheet}"`).join(', ');
+  const these = otherSheets.length === 1 ? `another sheet, ${names}` : `other sheets: ${names}`;
+  return `\nThe workbook has ${these}. If the data is on ${otherSheets.length === 1 ? 'it' : 'one of them'}, pass --sheet NAME, e.g. --sheet "${first}".`;
+}
+
+/** A column that is not read as any field, while its header names a field that no column provides. */
+interface Lookalike {
+  readonly field: Field;
+  readonly column: number;
+  readonly header: string;
+}
+
+/**
+ * Words that name a field inside a longer header ("Price (USD)", "Contract end date"): at the start of
+ * the header, or anywhere in it when marked `*`. Words too common to tell by themselves ("end", "plan",
+ * "matter") count only when the rest of the header is a remark in brackets or after a colon.
+ */
+const TELLING_WORDS: Readonly<Record<Field, readonly string[]>> = {
+  client_email: ['*email', '*e mail', '*client email'],
+  client_id: ['*client id', '*client uid'],
+  package_name: ['*package name', '*membership name', '*plan name', 'package', 'membership'],
+  package_id: ['*package id'],
+  valid_from: ['*start date', '*valid from', '*start'],
+  valid_until: ['*end date', '*valid until', '*valid to', '*expiry', '*expires', '*expiration'],
+  price: ['*price', 'amount'],
+  conversation_id: ['*conversation id', '*matter id'],
+};
+
+/** Words that make a header about a field rather than its value: "Price tier", "Expiry notes". */
+const ABOUT_WORDS = new Set(['id', 'code', 'tier', 'level', 'type', 'list', 'group', 'category', 'note', 'notes', 'comment', 'comments', 'name', 'status', 'currency', 'reason', 'user']);
+
+/** Fields of which a row needs one or the other: while one has a column, the other is not missed. */
+const PARTNER: Readonly<Partial<Record<Field, Field>>> = {
+  client_email: 'client_id',
+  client_id: 'client_email',
+  package_name: 'package_id',
+  package_id: 'package_name',
+};
+
+/** Unread columns whose header names a field no column provides: the first such column for each field. */
+function lookalikeColumns(headers: readonly string[], fields: Partial<Record<Field, number>>): Lookalike[] {
+  const used = new Set(Object.values(fields));
+  const open = FIELDS.filter((field) => {
+    const partner = PARTNER[field];
+    return fields[field] === undefined && (partner === undefined || fields[partner] === undefined);
+  });
+  const found = new Map<Field, Lookalike>();
+  headers.forEach((header, column) => {
+    if (header === '' || used.has(column)) return;
+    const field = fieldLookedLike(header, open);
+    if (field !== undefined && !found.has(field)) found.set(field, { field, column, header });
+  });
+  return [...found.values()];
+}
+
+/** The field a header names among `open`, if it clearly names one; the one named last wins ("Membership price"). */
+function fieldLookedLike(header: string, open: readonly Field[]): Field | undefined {
+  const bare = ALIAS_FIELDS.get(headerKey(header.replace(/\([^)]*\)|\[[^\]]*\]|\{[^}]*\}/g, ' ').replace(/:.*$/s, '')));
+  if (bare !== undefined && open.includes(bare)) return bare;
+  const words = headerWords(header);
+  let best: { field: Field; end: number } | undefined;
+  for (const field of open) {
+    for (const telling of TELLING_WORDS[field]) {
+      const anywhere = telling.startsWith('*');
+      const phrase = (anywhere ? telling.slice(1) : telling).split(' ');
+      const at = anywhere ? indexOfWords(words, phrase) : indexOfWords(words.slice(0, phrase.length), phrase);
+      if (at < 0) continue;
+      const end = at + phrase.length;
+      const rest = [...words.slice(0, at), ...words.slice(end)];
+      if (rest.some((word) => ABOUT_WORDS.has(word))) continue;
+      if (best === undefined || end > best.end) best = { field, end };
+    }
+  }
+  return best?.field;
+}
+
+/** A header's words in small letters: "Price (USD)" is price, usd; "endDate" is end, date. */
+function headerWords(header: string): string[] {
+  return header
+    .normalize('NFKC')
+    .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '');
+}
+
+function indexOfWords(words: readonly string[], phrase: readonly string[]): number {
+  for (let at = 0; at + phrase.length <= words.length; at++) {
+    if (phrase.every((word, i) => words[at + i] === word)) return at;
+  }
+  return -1;
+}
+
+/** The name each field is read under by itself, to suggest as a column's new name. */
+const PLAIN_HEADERS: Readonly<Record<Field, string>> = {
+  client_email: 'Email',
+  client_id: 'Client ID',
+  package_name: 'Package',
+  package_id: 'Package ID',
+  valid_from: 'Start Date',
+  valid_until: 'End Date',
+  price: 'Price',
+  conversation_id: 'Conversation ID',
+};
+
+/** What each lookalike column is taken for and how to settle it, a sentence each. */
+function lookalikeAdvice(lookalikes: readonly Lookalike[]): string {
+  return lookalikes
+    .map(
+      ({ field, column, header }) =>
+        `The column "${header}" (column ${columnLetters(column + 1)}) looks like ${field}, but no column is read as ${field}, ` +
+        `so it would be ignored. Rename it "${PLAIN_HEADERS[field]}", or pass --map "${header}=${field}"; if it holds something else, give it another name.`,
+    )
+    .join(' ');
 }
 
 function quoteList(headers: readonly string[]): string {

@@ -4,8 +4,8 @@ import { basename } from 'node:path';
 import { RunError } from '../errors.js';
 import type { ColumnMap, SourceRow } from '../pipeline/types.js';
 import { Flattened, type Batches } from './batches.js';
-import { isBlankCell } from './cells.js';
-import { openCsv, type Delimiter } from './csv.js';
+import { openCsv, type Delimiter, type OpenedCsv } from './csv.js';
+import { csvRowCheck } from './csv-checks.js';
 import { findHeader, HEADER_SEARCH_ROWS, parseColumnMaps } from './headers.js';
 import { sniffFile } from './sniff.js';
 import { openWorkbook } from './xlsx.js';
@@ -20,6 +20,10 @@ export interface OpenSheetOptions {
 export interface OpenedSheet {
   format: 'csv' | 'xlsx';
   sheetName?: string;
+  /** XLSX: whether the workbook counts serial numbers from 1904. */
+  date1904?: boolean;
+  /** CSV: the delimiter the file uses. */
+  delimiter?: Delimiter;
   /** The header row as written. */
   header: SourceRow;
   columns: ColumnMap;
@@ -53,14 +57,16 @@ export async function openSheetBatches(path: string, options: OpenSheetOptions =
       head.push(...next.value);
     }
     if (head.length === 0) throw new RunError('FILE_EMPTY', `${name} has no rows with anything in them.`);
-    const { index, columns } = findHeader(head.slice(0, HEADER_SEARCH_ROWS), maps, name);
+    const { index, columns } = findHeader(head.slice(0, HEADER_SEARCH_ROWS), maps, name, source.otherSheets);
     const header = head[index] as SourceRow;
-    const ragged = source.delimiter === undefined ? undefined : raggedCheck(header, source.delimiter);
+    const ragged = source.csv === undefined ? undefined : csvRowCheck(source.csv, header, columns);
     const batches = dataRows(head.slice(index + 1), source.rows, ragged);
     let closed = false;
     return {
       format: source.format,
       ...(source.sheetName !== undefined && { sheetName: source.sheetName }),
+      ...(source.date1904 !== undefined && { date1904: source.date1904 }),
+      ...(source.delimiter !== undefined && { delimiter: source.delimiter }),
       header,
       columns,
       batches,
@@ -80,7 +86,10 @@ export async function openSheetBatches(path: string, options: OpenSheetOptions =
 interface Source {
   format: 'csv' | 'xlsx';
   sheetName?: string;
+  otherSheets?: readonly string[];
+  date1904?: boolean;
   delimiter?: Delimiter;
+  csv?: OpenedCsv;
   rows: Batches<SourceRow>;
 }
 
@@ -88,10 +97,11 @@ async function openSource(path: string, sheet: string | undefined): Promise<Sour
   const sniffed = await sniffFile(path);
   if (sniffed.format === 'xlsx') {
     const workbook = await openWorkbook(path, sniffed.size, sheet);
-    return { format: 'xlsx', sheetName: workbook.sheetName, rows: workbook.rows };
+    const { sheetName, otherSheets, date1904, rows } = workbook;
+    return { format: 'xlsx', sheetName, otherSheets, date1904, rows };
   }
   const csv = await openCsv(path, sniffed.encoding);
-  return { format: 'csv', delimiter: csv.delimiter, rows: csv.rows };
+  return { format: 'csv', delimiter: csv.delimiter, csv, rows: csv.rows };
 }
 
 /**
@@ -118,28 +128,4 @@ async function* dataRows(
   } finally {
     await rest.return(undefined);
   }
-}
-
-const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
-
-/**
- * A CSV row with text beyond the header's last column was split by a delimiter that belongs inside a
- * cell, and every cell after it has moved; it cannot be read safely. Extra empty cells (trailing
- * delimiters some exports write) do no harm.
- */
-function raggedCheck(header: SourceRow, delimiter: Delimiter): (row: SourceRow) => SourceRow {
-  const width = lastFilled(header.cells) + 1;
-  const example = delimiter === '\t' ? '' : ', e.g. in a price';
-  return (row) => {
-    if (row.cells.length <= width) return row;
-    const cells = lastFilled(row.cells) + 1;
-    if (cells <= width) return row;
-    const problem = `row has ${cells} cells but the header has ${width}: is there an unquoted ${DELIMITER_NAMES[delimiter]}${example}?`;
-    return { ...row, problems: [...(row.problems ?? []), problem] };
-  };
-}
-
-function lastFilled(cells: SourceRow['cells']): number {
-  for (let i = cells.length - 1; i >= 0; i--) if (!isBlankCell(cells[i])) return i;
-  return -1;
 }

@@ -3,9 +3,9 @@
 // tool always has (it read through exceljs's streaming reader, which is slow for a large sheet):
 // formulas give way to their cached values, inline rich text is one string, cells and rows without a
 // reference are numbered as they come, a date is a number whose format shows a date, worked out from
-// the serial number without a JS Date (calendar.ts).
-import type { CellValue, ErrorCell, SourceRow } from '../pipeline/types.js';
-import { excelSerialToDate, UNIX_EPOCH_1900 } from './calendar.js';
+// the serial number without a JS Date (calendar.ts), or ISO 8601 text in a cell typed `d`.
+import type { CellValue, DateCell, ErrorCell, SourceRow } from '../pipeline/types.js';
+import { excelSerialToDate, isoDate, isRealDate, UNIX_EPOCH_1900 } from './calendar.js';
 import { isBlankRow, unescapeFormulaText } from './cells.js';
 import type { CellStyles, StyleLook } from './xlsx-formats.js';
 import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
@@ -71,6 +71,8 @@ export class SheetRows implements XmlHandler {
   private values: Array<CellValue | undefined> = [];
   private looks: Array<StyleLook | undefined> = [];
   private widest = 0;
+  /** What is wrong with cells of the row so far, by column (a date cell that holds no date). */
+  private problems: Array<string | undefined> = [];
 
   constructor(
     private readonly shared: ReadonlyArray<string | null> | undefined,
@@ -154,7 +156,24 @@ export class SheetRows implements XmlHandler {
     const look = this.style === 0 ? null : this.cellStyles.look(this.style);
     if (look) this.looks[col] = look;
     if (this.value === undefined) return;
-    this.values[col] = this.cellValue(this.value, this.type, this.looks[col]);
+    this.problems[col] = undefined;
+    if (this.type === 'd') this.values[col] = this.dateValue(this.value, col);
+    else this.values[col] = this.cellValue(this.value, this.type, this.looks[col]);
+  }
+
+  /**
+   * A cell typed `d` holds ISO 8601 text (Strict OOXML, SheetJS `cellDates`, openpyxl `iso_dates`):
+   * its calendar date is the date as written, whatever time or offset follows. A time alone is a time
+   * of day, kept as its text; anything else is a problem of the row, never a date made up from it.
+   */
+  private dateValue(text: string, col: number): CellValue {
+    const written = text.trim();
+    if (written === '') return null;
+    const date = isoDateCell(written);
+    if (date) return date;
+    if (ISO_TIME.test(written)) return written;
+    this.problems[col] = `cell ${this.ref ?? columnLetters(col) + this.row}: "${written}" is typed as a date but is not one (expected YYYY-MM-DD)`;
+    return written;
   }
 
   /** The value as exceljs gave it: numbers stay raw until the row ends, when the cell's style is final. */
@@ -189,9 +208,11 @@ export class SheetRows implements XmlHandler {
       while (cells.length < col - 1) cells.push(null);
       cells[col - 1] = value;
     }
-    if (!isBlankRow(cells)) this.rows.push({ sourceRow: this.row, cells });
+    const problems = this.problems.filter((problem): problem is string => problem !== undefined);
+    if (!isBlankRow(cells)) this.rows.push(problems.length > 0 ? { sourceRow: this.row, cells, problems } : { sourceRow: this.row, cells });
     this.values = [];
     this.looks = [];
+    this.problems = [];
     this.widest = 0;
     this.row = -1;
   }
@@ -215,6 +236,22 @@ function referenceColumn(ref: string): number {
     else if (c >= 0x30 && c <= 0x39) break; // the row number: nothing after it counts
   }
   return n;
+}
+
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO_TIME = /^T?\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** The date (and time of day, when not midnight) of ISO 8601 text, as written; undefined when it is not one. */
+function isoDateCell(text: string): DateCell | undefined {
+  const m = ISO_DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!isRealDate(year, month, day)) return undefined;
+  const [h, min, sec] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  if (h > 23 || min > 59 || sec > 59) return undefined;
+  const iso = isoDate(year, month, day);
+  if (h === 0 && min === 0 && sec === 0) return { kind: 'date', iso };
+  return { kind: 'date', iso, time: `${m[4]}:${m[5]}:${m[6] ?? '00'}` };
 }
 
 /**

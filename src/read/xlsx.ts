@@ -13,6 +13,10 @@ import { openZip, type ZipArchive, type ZipEntry } from './zip.js';
 
 export interface OpenedWorkbook {
   readonly sheetName: string;
+  /** The names of the workbook's other worksheets, in tab order. */
+  readonly otherSheets: readonly string[];
+  /** Whether the workbook counts serial numbers from 1904 (the Mac Excel date system). */
+  readonly date1904: boolean;
   readonly rows: Batches<SourceRow>;
 }
 
@@ -27,7 +31,12 @@ export async function openWorkbook(path: string, size: number, sheet: string | u
     throw asRunError(error, name);
   }
   const chosen = chooseSheet(info.sheets, sheet, name);
-  return { sheetName: chosen.name, rows: readSheetRows(zip, info, chosen, name) };
+  return {
+    sheetName: chosen.name,
+    otherSheets: info.sheets.filter((s) => s !== chosen).map((s) => s.name),
+    date1904: info.date1904,
+    rows: readSheetRows(zip, info, chosen, name),
+  };
 }
 
 function chooseSheet(sheets: readonly SheetInfo[], wanted: string | undefined, name: string): SheetInfo {

@@ -1,6 +1,7 @@
 // Fetch once, share everywhere: each distinct email and each client's packages is asked for once per run,
 // however many rows need it and however many ask at the same time.
 import type { Client, ClientPackage } from '../execute/api-types.js';
+import { emailKey } from './keys.js';
 
 export interface LookupSource {
   searchClientsByEmail(email: string): Promise<Client[]>;
@@ -32,9 +33,9 @@ export class Lookups {
     this.clientPackages = new SharedLookups((clientId) => source.listClientPackages(clientId));
   }
 
-  /** Emails are compared trimmed and case-insensitively, so `Ann@X.com ` and `ann@x.com` are one lookup. */
+  /** Emails are compared as emailKey reads them, so `Ann@X.com ` and `ann@x.com` are one lookup. */
   clientsByEmail(email: string): Promise<Client[]> {
-    return this.clients.get(email.trim().toLowerCase());
+    return this.clients.get(emailKey(email));
   }
 
   packagesOf(clientId: string): Promise<ClientPackage[]> {

@@ -1,4 +1,10 @@
-import { packageNameKey } from '../validate/index.js';
+/**
+ * A name with case, spacing, punctuation and width ignored ("Premium+" and "premium", "Ｇｏｌｄ" and
+ * "Gold" look alike): only to suggest names, never to match one.
+ */
+function looseKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
 
 /** Edit distance between two short strings (names of packages), two rows of memory. */
 function distance(a: string, b: string): number {
@@ -16,10 +22,10 @@ function distance(a: string, b: string): number {
 
 /** Up to `max` names closest to `wanted`, for "did you mean" hints; names too far off are left out. */
 export function closestNames(wanted: string, names: readonly string[], max = 3): string[] {
-  const key = packageNameKey(wanted);
+  const key = looseKey(wanted);
   const scored = [...new Set(names)].map((name) => {
-    const candidate = packageNameKey(name);
-    const contains = candidate.includes(key) || key.includes(candidate);
+    const candidate = looseKey(name);
+    const contains = key !== '' && candidate !== '' && (candidate.includes(key) || key.includes(candidate));
     return { name, score: contains ? 0 : distance(key, candidate) / Math.max(key.length, candidate.length, 1) };
   });
   return scored

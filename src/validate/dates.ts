@@ -2,7 +2,7 @@
 // (never a JS Date, so no time zone). Day/month order is never guessed: `--date-format` says it, or a
 // value settles it by a part above 12, or the file's other values do (see inferDayOrder).
 import type { CellValue, DateFormat } from '../pipeline/types.js';
-import { daysFromCivil, excelSerialToDate, isoDate, isRealDate, UNIX_EPOCH_1900 } from '../read/calendar.js';
+import { daysFromCivil, excelSerialToDate, isoDate, isRealDate, UNIX_EPOCH_1900, UNIX_EPOCH_1904 } from '../read/calendar.js';
 
 export type DayOrder = 'DMY' | 'MDY';
 export type DateReading = { ok: true; iso: string } | { ok: false; reason: string };
@@ -15,6 +15,8 @@ export const MAX_YEAR = 2200;
  */
 export const MIN_SERIAL = daysFromCivil(1950, 1, 1) + UNIX_EPOCH_1900;
 export const MAX_SERIAL = daysFromCivil(MAX_YEAR, 12, 31) + UNIX_EPOCH_1900;
+/** The same bounds in the 1904 date system, whose serial numbers are 1462 days smaller. */
+const SERIAL_RANGE_1904 = [MIN_SERIAL - UNIX_EPOCH_1900 + UNIX_EPOCH_1904, MAX_SERIAL - UNIX_EPOCH_1900 + UNIX_EPOCH_1904] as const;
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const WEEKDAY = /^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+/i;
@@ -22,18 +24,25 @@ const TIME = String.raw`(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp
 const YEAR_FIRST = new RegExp(String.raw`^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})${TIME}$`);
 const NUMERIC = new RegExp(String.raw`^(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})${TIME}$`);
 const DAY_NAME = new RegExp(String.raw`^(\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]*([a-z]+)\.?[\s\-/.,]*(\d{4}|\d{2})${TIME}$`, 'i');
-const NAME_DAY = new RegExp(String.raw`^([a-z]+)\.?[\s\-/.,]*(\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]*(\d{4}|\d{2})${TIME}$`, 'i');
+// The day and the year need something between them, or "January 2025" would be the 20th of January 25.
+const NAME_DAY = new RegExp(String.raw`^([a-z]+)\.?[\s\-/.,]*(\d{1,2})(?:(?:st|nd|rd|th)[\s\-/.,]*|[\s\-/.,]+)(\d{4}|\d{2})${TIME}$`, 'i');
+const NAME_YEAR = /^([a-z]+)\.?[\s\-/.,]*(\d{4})$/i;
+const YEAR_NAME = /^(\d{4})[\s\-/.,]*([a-z]+)\.?$/i;
+const NUMERIC_MONTH_YEAR = /^(?:(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4}))$/;
+const TIME_ONLY = /^T?\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?$/;
 
 export interface DateContext {
   readonly format: DateFormat;
   /** The order the file's unambiguous values show, for `auto` (see inferDayOrder). */
   readonly inferred?: DayOrder;
+  /** Whether serial numbers count days from 1904, as in a workbook saved with the 1904 date system. */
+  readonly date1904?: boolean;
 }
 
 /** Reads a date cell; undefined when it is empty. Reasons quote the value as written. */
 export function parseDate(cell: CellValue, context: DateContext): DateReading | undefined {
   if (cell === null || cell === undefined) return undefined;
-  if (typeof cell === 'number') return fromSerial(cell, String(cell));
+  if (typeof cell === 'number') return fromSerial(cell, String(cell), context);
   if (typeof cell === 'boolean') return { ok: false, reason: `"${cell ? 'TRUE' : 'FALSE'}" is not a date` };
   if (typeof cell === 'object') {
     if (cell.kind === 'error') return { ok: false, reason: `the cell shows the error ${cell.text}` };
@@ -61,14 +70,28 @@ function fromText(text: string, written: string, context: DateContext): DateRead
   let m = YEAR_FIRST.exec(text);
   if (m) return checked(Number(m[1]), Number(m[3]), Number(m[4]), written);
   if (/^\d{8}$/.test(text)) return checked(Number(text.slice(0, 4)), Number(text.slice(4, 6)), Number(text.slice(6)), written);
-  if (/^\d{1,6}(?:\.\d+)?$/.test(text)) return fromSerial(Number(text), written);
+  if (/^\d{1,6}(?:\.\d+)?$/.test(text)) return fromSerial(Number(text), written, context);
   m = NUMERIC.exec(text);
   if (m) return fromNumeric(Number(m[1]), Number(m[3]), year(m[4] ?? ''), written, context);
   m = DAY_NAME.exec(text);
   if (m) return fromMonthName(Number(m[1]), m[2] ?? '', year(m[3] ?? ''), written);
   m = NAME_DAY.exec(text);
   if (m) return fromMonthName(Number(m[2]), m[1] ?? '', year(m[3] ?? ''), written);
-  return { ok: false, reason: `"${written}" is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)` };
+  return withoutDay(text, written) ?? { ok: false, reason: `"${written}" is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)` };
+}
+
+/** A month and a year with no day ("January 2025", "2025-01"), or a time with no date: said as such. */
+function withoutDay(text: string, written: string): DateReading | undefined {
+  if (TIME_ONLY.test(text)) return { ok: false, reason: `"${written}" is a time of day with no date (write the date as YYYY-MM-DD, e.g. 2025-01-31)` };
+  let month = 0;
+  let y = 0;
+  let m = NAME_YEAR.exec(text);
+  if (m) [month, y] = [monthNumber(m[1] ?? ''), Number(m[2])];
+  else if ((m = YEAR_NAME.exec(text))) [month, y] = [monthNumber(m[2] ?? ''), Number(m[1])];
+  else if ((m = NUMERIC_MONTH_YEAR.exec(text))) [month, y] = [Number(m[2] ?? m[3]), Number(m[1] ?? m[4])];
+  if (month < 1 || month > 12) return undefined;
+  const example = y >= MIN_YEAR && y <= MAX_YEAR ? isoDate(y, month, 1) : '2025-01-31';
+  return { ok: false, reason: `no day in "${written}": write the whole date, e.g. ${example}` };
 }
 
 /** `YYYY-MM-DD` exactly, the common case, read without regular expressions. */
@@ -135,18 +158,25 @@ export function dayOrderEvidence(cell: CellValue): DayOrder | undefined {
   return m ? evidenceOf(Number(m[1]), Number(m[3])) : undefined;
 }
 
-function fromMonthName(day: number, name: string, y: number, written: string): DateReading {
+/** The month a name or its abbreviation of three letters or more names; 0 for none. */
+function monthNumber(name: string): number {
   const lower = name.toLowerCase();
-  const month = lower.length >= 3 ? MONTHS.findIndex((full) => full.startsWith(lower)) + 1 : 0;
+  return lower.length >= 3 ? MONTHS.findIndex((full) => full.startsWith(lower)) + 1 : 0;
+}
+
+function fromMonthName(day: number, name: string, y: number, written: string): DateReading {
+  const month = monthNumber(name);
   if (month === 0) return { ok: false, reason: `"${written}" is not a date: "${name}" is not a month` };
   return checked(y, month, day, written);
 }
 
-function fromSerial(n: number, written: string): DateReading {
-  if (!Number.isFinite(n) || n < MIN_SERIAL || n >= MAX_SERIAL + 1) {
+function fromSerial(n: number, written: string, context: DateContext): DateReading {
+  const date1904 = context.date1904 === true;
+  const [min, max] = date1904 ? SERIAL_RANGE_1904 : [MIN_SERIAL, MAX_SERIAL];
+  if (!Number.isFinite(n) || n < min || n >= max + 1) {
     return { ok: false, reason: `"${written}" is a number, not a date (write dates as YYYY-MM-DD)` };
   }
-  const date = excelSerialToDate(n, false);
+  const date = excelSerialToDate(n, date1904);
   return date ? { ok: true, iso: date.iso } : { ok: false, reason: `"${written}" is not a date` };
 }
 

@@ -5,6 +5,7 @@ import { RunError } from '../errors.js';
 import type { AssignmentRecord, ColumnMap, DateFormat, RowOutcome, SourceRow } from '../pipeline/types.js';
 import { Flattened, type Batches } from '../read/batches.js';
 import { openSheetBatches, type OpenSheetOptions } from '../read/index.js';
+import { emailKey } from '../resolve/keys.js';
 import { dayOrderEvidence, type DayOrder } from './dates.js';
 import { SeenKeys } from './duplicates.js';
 import { rowValidator } from './schema.js';
@@ -22,6 +23,8 @@ export type RecordItem =
 export interface RecordStream {
   format: 'csv' | 'xlsx';
   sheetName?: string;
+  /** CSV: the delimiter the file uses, for results and retry files the user's spreadsheet opens alike. */
+  delimiter?: ',' | ';' | '\t';
   header: SourceRow;
   columns: ColumnMap;
   /** One item per data row, in sheet order; iterate once, this or `batches`. */
@@ -46,10 +49,11 @@ export async function readRecords(path: string, options: ReadRecordsOptions = {}
     throw new RunError('USAGE', `--limit must be a whole number of rows, 0 or more; got ${String(limit)}.`);
   }
   const sheet = await openSheetBatches(path, options);
-  const batches = recordItems(sheet.batches, sheet.columns, dateFormat, limit);
+  const batches = recordItems(sheet.batches, sheet.columns, dateFormat, limit, sheet.date1904 === true);
   return {
     format: sheet.format,
     ...(sheet.sheetName !== undefined && { sheetName: sheet.sheetName }),
+    ...(sheet.delimiter !== undefined && { delimiter: sheet.delimiter }),
     header: sheet.header,
     columns: sheet.columns,
     items: new Flattened(batches),
@@ -58,7 +62,13 @@ export async function readRecords(path: string, options: ReadRecordsOptions = {}
   };
 }
 
-async function* recordItems(rows: Batches<SourceRow>, columns: ColumnMap, format: DateFormat, limit: number | undefined): Batches<RecordItem> {
+async function* recordItems(
+  rows: Batches<SourceRow>,
+  columns: ColumnMap,
+  format: DateFormat,
+  limit: number | undefined,
+  date1904: boolean,
+): Batches<RecordItem> {
   try {
     const ahead: SourceRow[][] = [];
     let inferred: DayOrder | undefined;
@@ -72,7 +82,7 @@ async function* recordItems(rows: Batches<SourceRow>, columns: ColumnMap, format
       }
       inferred = inferDayOrder(ahead.flat().slice(0, DAY_ORDER_LOOKAHEAD), columns);
     }
-    const validate = rowValidator(columns, inferred === undefined ? { format } : { format, inferred });
+    const validate = rowValidator(columns, inferred === undefined ? { format, date1904 } : { format, inferred, date1904 });
     const seen = new SeenKeys();
     let left = limit ?? Infinity;
     const item = (row: SourceRow): RecordItem => {
@@ -141,9 +151,9 @@ function identityParts(record: AssignmentRecord): string[] {
   const { clientId, packageId } = record;
   return [
     clientId !== undefined ? 'id:' : 'email:',
-    clientId !== undefined ? escapeBar(clientId) : escapeBar((record.clientEmail ?? '').toLowerCase()),
+    clientId !== undefined ? escapeBar(clientId) : escapeBar(emailKey(record.clientEmail ?? '')),
     packageId !== undefined ? '|id:' : '|name:',
-    packageId !== undefined ? escapeBar(packageId) : packageNameKey(record.packageName ?? ''),
+    packageId !== undefined ? escapeBar(packageId) : escapeBar(packageNameKey(record.packageName ?? '')),
     '|',
     record.validFrom,
   ];
@@ -155,15 +165,17 @@ function escapeBar(s: string): string {
 }
 
 /**
- * Case-, space- and punctuation-insensitive key of a package name, e.g. "  Gold  10-Pack " and
- * "gold 10 pack" match. Used by the resolver too.
+ * Case- and space-insensitive key of a package name, e.g. "  GOLD  10-Pack " and "gold 10-pack"
+ * match. Only case and the amount of white space around and between words are ignored (and how
+ * Unicode spells an accent): "Premium" and "Premium+", "Gold10" and "Gold 10" are different
+ * packages and must never be taken for one another. Used by the resolver too.
  */
 export function packageNameKey(name: string): string {
   const cached = nameKeys.get(name);
   if (cached !== undefined) return cached;
   const key = /^[\x20-\x7e]*$/.test(name)
-    ? name.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
-    : name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+    ? name.toLowerCase().replace(/ {2,}/g, ' ').trim()
+    : name.normalize('NFC').toLowerCase().normalize('NFC').replace(/\s+/gu, ' ').trim();
   if (nameKeys.size < MAX_CACHED_NAMES) nameKeys.set(name, key);
   return key;
 }

@@ -1,15 +1,18 @@
 // Prices as exact decimal strings. Nothing here does float arithmetic on money: text is parsed digit
-// by digit, sums are BigInt at a common scale. A number cell is a float already, so it is read from
-// its shortest round-trip form (what Excel shows) and rounded to at most 4 decimals, which removes
-// artefacts such as 0.30000000000000004 and never changes a real price.
+// by digit, sums are BigInt at a common scale. A number cell is a float already, so it is read at the
+// 15 significant digits Excel shows, which removes artefacts such as 0.30000000000000004 and never
+// changes a real price. A price is never rounded: one with more decimals or digits than can be sent
+// exactly is refused, and so is one whose reading is ambiguous.
 import type { CellValue } from '../pipeline/types.js';
 import { cellText } from '../read/cells.js';
 
 export type PriceReading = { ok: true; value?: string; currency?: string } | { ok: false; reason: string };
 
-/** Decimals kept; more are rounded half away from zero. */
+/** Decimals a price may have; more are refused, not rounded. */
 export const MAX_DECIMALS = 4;
 const MAX_INTEGER_DIGITS = 12;
+/** What a JSON number (a double) carries exactly: every decimal of up to 15 significant digits. */
+const MAX_SIGNIFICANT_DIGITS = 15;
 
 /** A lookup table with no prototype: text from a cell such as `constructor` finds nothing in it. */
 const table = (entries: Record<string, string>): Readonly<Record<string, string | undefined>> => Object.assign(Object.create(null) as Record<string, string>, entries);
@@ -35,18 +38,19 @@ export function parsePrice(v: CellValue): PriceReading {
 function priceFromNumber(n: number): PriceReading {
   if (!Number.isFinite(n)) return { ok: false, reason: `"${n}" is not a number` };
   if (n < 0) return { ok: false, reason: `"${n}" is negative: a price cannot be below zero` };
-  const value = roundedPrice(plainNumber(n) ?? '');
-  if (value === undefined) return { ok: false, reason: `"${n}" is too large for a price` };
-  return { ok: true, value };
+  const shown = plainNumber(Number(n.toPrecision(MAX_SIGNIFICANT_DIGITS))) ?? '';
+  return exactPrice(shown, `"${shown}"`);
 }
 
 /** The common case, read without the general parser: `1200`, `1200.5`, `0.99`. */
 const PLAIN = /^\d{1,12}(?:\.\d{1,4})?$/;
+/** `1.200`, `12.500`: a dot that may group thousands (1200) or be a decimal point (1.2). */
+const AMBIGUOUS_DOT = /^[1-9]\d{0,2}\.\d{3}$/;
 
 function priceFromText(text: string): PriceReading {
   const trimmed = text.trim();
   if (trimmed === '') return NO_PRICE;
-  if (PLAIN.test(trimmed)) return { ok: true, value: trimZeros(trimmed) };
+  if (PLAIN.test(trimmed) && !AMBIGUOUS_DOT.test(trimmed)) return exactPrice(trimmed, `"${trimmed}"`);
   return priceFromFreeText(trimmed);
 }
 
@@ -79,12 +83,56 @@ function priceFromFreeText(trimmed: string): PriceReading {
     }
     currency = affix.currency ?? currency;
   }
-  const digits = normaliseNumber(body.slice(start, end));
+  const core = body.slice(start, end);
+  if (AMBIGUOUS_DOT.test(core)) return ambiguousDot(core, shown);
+  const digits = normaliseNumber(core);
   if (digits === undefined) return notNumber;
-  const value = roundedPrice(digits);
-  if (value === undefined) return { ok: false, reason: `${shown} is too large for a price` };
+  const reading = exactPrice(digits, shown);
+  if (!reading.ok) return reading;
+  const { value } = reading;
   if (negative && value !== '0') return { ok: false, reason: `${shown} is negative: a price cannot be below zero` };
-  return currency === undefined ? { ok: true, value } : { ok: true, value, currency };
+  return currency === undefined ? reading : { ok: true, value, currency };
+}
+
+/** `1.200` is 1.2 to some and 1200 to others: asking costs less than billing a thousand times over. */
+function ambiguousDot(core: string, shown: string): PriceReading {
+  const thousands = core.replace('.', '');
+  const decimal = trimZeros(core);
+  const [whole = '', fraction = ''] = decimal.split('.');
+  // Written with other than three decimals, the dot can only be a decimal point: 1.20, 1.2340.
+  const asDecimal = fraction.length === 3 ? `${core}0` : `${whole}.${fraction.padEnd(2, '0')}`;
+  return {
+    ok: false,
+    reason:
+      `${shown} is ambiguous: it could be ${decimal} or ${thousands}. ` +
+      `Write ${thousands} (no dot) if the dot groups thousands, or ${asDecimal} if it is a decimal point`,
+  };
+}
+
+/**
+ * The price for the digits read from a cell (`0012.3400` → `12.34`), or why it cannot be sent as it
+ * is: rounding it, or sending more digits than a JSON number holds, would change the money.
+ */
+function exactPrice(plain: string, shown: string): PriceReading {
+  const value = trimZeros(plain.charCodeAt(0) === 46 ? `0${plain}` : plain);
+  const point = value.indexOf('.');
+  const whole = point < 0 ? value : value.slice(0, point);
+  const fraction = point < 0 ? '' : value.slice(point + 1);
+  if (whole.length > MAX_INTEGER_DIGITS) return { ok: false, reason: `${shown} is too large for a price` };
+  if (fraction.length > MAX_DECIMALS) {
+    return {
+      ok: false,
+      reason: `${shown} has ${fraction.length} decimals; a price can have at most ${MAX_DECIMALS}, and rounding would change it: round it in the sheet`,
+    };
+  }
+  const significant = whole === '0' ? fraction.replace(/^0+/, '').length : whole.length + fraction.length;
+  if (significant > MAX_SIGNIFICANT_DIGITS) {
+    return {
+      ok: false,
+      reason: `${shown} has ${significant} significant digits; at most ${MAX_SIGNIFICANT_DIGITS} can be sent exactly: round it in the sheet`,
+    };
+  }
+  return { ok: true, value };
 }
 
 function isDigit(code: number): boolean {
@@ -189,7 +237,7 @@ function groupedDigits(whole: string): string | undefined {
   return digits;
 }
 
-/** `0012.3400` → `12.34` for text already known to have at most 4 decimals. */
+/** `0012.3400` → `12.34`: no leading zeros in the whole part, no trailing ones in the fraction. */
 function trimZeros(plain: string): string {
   let start = 0;
   const point = plain.indexOf('.');
@@ -200,23 +248,6 @@ function trimZeros(plain: string): string {
   while (end > point + 1 && plain.charCodeAt(end - 1) === 48) end--;
   if (end === point + 1) end = point;
   return plain.slice(start, end);
-}
-
-/** `0012.3400` → `12.34`, rounded to MAX_DECIMALS; undefined when too large to be a price. */
-function roundedPrice(plain: string): string | undefined {
-  const point = plain.indexOf('.');
-  let text: string;
-  if (point < 0 || plain.length - point - 1 <= MAX_DECIMALS) {
-    text = trimZeros(point === 0 ? `0${plain}` : plain);
-  } else {
-    const whole = plain.slice(0, point);
-    const fraction = plain.slice(point + 1);
-    let units = BigInt((whole || '0') + fraction.slice(0, MAX_DECIMALS));
-    if ((fraction[MAX_DECIMALS] ?? '0') >= '5') units += 1n;
-    text = fromUnits(units, MAX_DECIMALS);
-  }
-  const intLength = text.indexOf('.') < 0 ? text.length : text.indexOf('.');
-  return intLength > MAX_INTEGER_DIGITS ? undefined : text;
 }
 
 /**

@@ -29,20 +29,24 @@ export function csvText(cell: CellValue): string {
   return neutralise(cell.text);
 }
 
-// RFC 4180 quoting: a field holding the delimiter, a quote, or any \n or \r (a lone line feed would
-// break its row in Excel) is quoted, quotes doubled.
-const NEEDS_QUOTES = { ',': /[",\r\n]/, '\t': /["\t\r\n]/ } as const;
+/** The delimiters a results file is written with: the ones the reader recognises. */
+export type CsvDelimiter = ',' | ';' | '\t';
+
+// RFC 4180 quoting, quotes doubled, for a field holding a quote, any \n or \r (a lone line feed would
+// break its row in Excel), or any of the delimiters, whichever this file uses: a spreadsheet opening
+// it with another separator than it was written with (its locale's, or the user's choice) must
+// still see each cell whole, and never a piece after a `;` that starts with `=`.
+const NEEDS_QUOTES = /[",;\t\r\n]/;
 
 /** One row as a line of delimited text, CRLF-ended. */
-export function csvLine(cells: readonly CellValue[], delimiter: ',' | '\t'): string {
-  const needsQuotes = NEEDS_QUOTES[delimiter];
+export function csvLine(cells: readonly CellValue[], delimiter: CsvDelimiter): string {
   let text = '';
   for (let i = 0; i < cells.length; i++) {
     if (i > 0) text += delimiter;
     const cell = cells[i];
     if (cell === null || cell === undefined) continue;
     const field = csvText(cell);
-    text += needsQuotes.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+    text += NEEDS_QUOTES.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
   }
   return `${text}\r\n`;
 }
@@ -53,7 +57,7 @@ export class CsvSheet {
 
   constructor(
     private readonly sink: FileSink,
-    private readonly delimiter: ',' | '\t',
+    private readonly delimiter: CsvDelimiter,
     header: readonly CellValue[],
   ) {
     void sink.writeText('\ufeff' + csvLine(header, delimiter));

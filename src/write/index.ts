@@ -5,6 +5,7 @@ import { fileErrorText, RunError } from '../errors.js';
 import type { RowOutcome, RunSummary, SourceRow } from '../pipeline/types.js';
 import { removeIfPresent } from './atomic.js';
 import { RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow, type SheetLayout } from './layout.js';
+import type { CsvDelimiter } from './csv.js';
 import { excelSheetName, SheetFile } from './sheet-file.js';
 import { checkTarget, type ResultsTarget } from './target.js';
 
@@ -18,6 +19,8 @@ export interface OpenResultsOptions {
   header: SourceRow;
   /** The input's sheet name, reused for the XLSX results and retry sheets (default `Results`). */
   sheetName?: string;
+  /** The input's delimiter when it was CSV, reused for CSV results and retry files (default `,`; `.tsv` files always tab). */
+  delimiter?: CsvDelimiter;
 }
 
 export interface ResultsWriter {
@@ -49,6 +52,7 @@ export async function openResultsWriter(options: OpenResultsOptions): Promise<Re
     layout: resultsLayout(options.header),
     sheetName: excelSheetName(options.sheetName),
     autoFilter: true,
+    inputDelimiter: options.delimiter,
   });
   return new ResultsFiles(options, results);
 }
@@ -152,6 +156,7 @@ class ResultsFiles implements ResultsWriter {
       layout: this.retryLayout,
       sheetName: excelSheetName(this.options.sheetName),
       autoFilter: false,
+      inputDelimiter: this.options.delimiter,
     });
   }
 

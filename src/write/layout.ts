@@ -62,27 +62,26 @@ function outcomeCell(outcome: RowOutcome, column: (typeof RESULT_COLUMNS)[number
   }
 }
 
+/** The header of the column the retry sheet adds, exactly as written. */
+const RETRY_MESSAGE = 'message';
+
 /**
  * The retry sheet: the original header plus `message`. When the header already ends in `message`,
- * it is the retry file of an earlier run imported again: the new message replaces the old one
- * rather than adding a second `message` column on every round of fixes.
+ * spelled exactly as this tool writes it, it is the retry file of an earlier run imported again: the
+ * new message replaces the old one rather than adding a second `message` column on every round of
+ * fixes. A column of the user's own, such as `Message` or `Messages`, is carried through like any other.
  */
 export function retryLayout(header: SourceRow): SheetLayout {
   const width = header.cells.length;
-  if (endsWithMessage(header)) {
+  if (header.cells.at(-1) === RETRY_MESSAGE) {
     return { header: [...header.cells], messageColumn: width - 1, addedFrom: width - 1 };
   }
-  return { header: [...header.cells, 'message'], messageColumn: width, addedFrom: width };
+  return { header: [...header.cells, RETRY_MESSAGE], messageColumn: width, addedFrom: width };
 }
 
 /** One retry row: the original cells up to the retry layout's `messageColumn`, the message, then any cells of a ragged row beyond the header. */
 export function retryRow(row: SourceRow, outcome: RowOutcome, messageColumn: number, headerWidth: number): CellValue[] {
   return [...within(row, messageColumn), outcome.message, ...row.cells.slice(headerWidth)];
-}
-
-function endsWithMessage(header: SourceRow): boolean {
-  const last = header.cells.at(-1);
-  return typeof last === 'string' && last.trim().toLowerCase() === 'message';
 }
 
 function within(row: SourceRow, width: number): CellValue[] {

@@ -1,7 +1,7 @@
 // One output sheet on disk: the format's writer over a temp file that is renamed into place at the end.
 import type { CellValue, RunSummary } from '../pipeline/types.js';
 import { TempFile } from './atomic.js';
-import { CsvSheet } from './csv.js';
+import { CsvSheet, type CsvDelimiter } from './csv.js';
 import type { SheetLayout } from './layout.js';
 import { delimiterOf } from './target.js';
 import { XlsxSheet } from './xlsx.js';
@@ -14,6 +14,8 @@ export interface SheetFileOptions {
   readonly sheetName: string;
   /** XLSX only: an autofilter over the rows. */
   readonly autoFilter: boolean;
+  /** CSV only: the input's delimiter, when it was delimited text. */
+  readonly inputDelimiter?: CsvDelimiter;
 }
 
 export class SheetFile {
@@ -27,7 +29,7 @@ export class SheetFile {
     const sheet =
       options.format === 'xlsx'
         ? new XlsxSheet({ sink: file.sink, sheetName: options.sheetName, layout: options.layout, autoFilter: options.autoFilter })
-        : new CsvSheet(file.sink, delimiterOf(options.path), options.layout.header);
+        : new CsvSheet(file.sink, delimiterOf(options.path, options.inputDelimiter), options.layout.header);
     return new SheetFile(file, sheet);
   }
 

@@ -2,6 +2,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, parse, resolve, sep } from 'node:path';
 import { RunError } from '../errors.js';
+import type { CsvDelimiter } from './csv.js';
 
 export interface ResultsTarget {
   resultsPath: string;
@@ -14,9 +15,14 @@ export function formatOf(path: string): 'xlsx' | 'csv' {
   return extname(path).toLowerCase() === '.xlsx' ? 'xlsx' : 'csv';
 }
 
-/** Tab-separated for `.tsv`, so the file opens in columns wherever a `.tsv` does. */
-export function delimiterOf(path: string): ',' | '\t' {
-  return extname(path).toLowerCase() === '.tsv' ? '\t' : ',';
+/**
+ * Tab-separated for `.tsv`, so the file opens in columns wherever a `.tsv` does. Otherwise the
+ * input's own delimiter when it was delimited text: a sheet saved with `;` by an Excel whose
+ * locale writes decimal commas opens in columns there only if the results use `;` too.
+ */
+export function delimiterOf(path: string, inputDelimiter?: CsvDelimiter): CsvDelimiter {
+  if (extname(path).toLowerCase() === '.tsv') return '\t';
+  return inputDelimiter ?? ',';
 }
 
 // "Same extension as the input", except where that extension would promise something the file is

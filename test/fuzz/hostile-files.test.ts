@@ -54,7 +54,9 @@ function oneSentence(error: RunError): void {
 /** The results as objects; a row with more cells than its header keeps the extra ones after source_row. */
 async function readResults(path: string): Promise<Array<Record<string, string>>> {
   const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
-  return parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Array<Record<string, string>>;
+  // Written with the input's delimiter, which is the one before the header's last column.
+  const delimiter = /([,;\t])source_row\r\n/.exec(text)?.[1] ?? ',';
+  return parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, delimiter }) as Array<Record<string, string>>;
 }
 
 async function tryInput(input: HostileInput): Promise<Tried> {

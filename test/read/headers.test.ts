@@ -137,3 +137,58 @@ describe('header errors say what was found', () => {
     expect(columns.fields).toMatchObject({ client_id: 0, client_email: 1, package_id: 2, package_name: 3 });
   });
 });
+
+describe('a column that looks like a field no column provides stops the run', () => {
+  test.each([
+    ['Price (USD)', 'price', 'Price'],
+    ['Custom price', 'price', 'Price'],
+    ['Amount USD', 'price', 'Price'],
+    ['End date (optional)', 'valid_until', 'End Date'],
+    ['Contract end date', 'valid_until', 'End Date'],
+    ['Valid until (incl.)', 'valid_until', 'End Date'],
+    ['Expiry: dd/mm/yyyy', 'valid_until', 'End Date'],
+    ['endDate_optional', 'valid_until', 'End Date'],
+    ['Conversation ID (Slack)', 'conversation_id', 'Conversation ID'],
+  ])('%j is taken for %s', async (header, field, plain) => {
+    const error = await refusedHeader(`Email,Package,Start,${header}\na@b.co,Gold,2025-01-01,1\n`);
+    expect(error.code).toBe('MISSING_FIELDS');
+    expect(error.message).toMatch(/^In the header row of h\d+\.csv \(row 1\): /);
+    expect(error.message.slice(error.message.indexOf(': ') + 2)).toBe(
+      `The column "${header}" (column D) looks like ${field}, ` +
+        `but no column is read as ${field}, so it would be ignored. Rename it "${plain}", or pass --map "${header}=${field}"; ` +
+        'if it holds something else, give it another name.',
+    );
+  });
+
+  test('--map names the column, and it is read', async () => {
+    const columns = await columnsOf('Email,Package,Start,Price (USD),End date (optional)\n', ['Price (USD)=price', 'end date (optional)=valid_until']);
+    expect(columns.fields).toEqual({ client_email: 0, package_name: 1, valid_from: 2, price: 3, valid_until: 4 });
+  });
+
+  test('a lookalike of a field another column provides is left alone', async () => {
+    expect((await columnsOf('Email,Package,Start,Price,Price (USD)\n')).fields.price).toBe(3);
+    expect((await columnsOf('Email,Package,Start,Cost,Price (USD)\n', ['Cost=price'])).fields.price).toBe(3);
+    expect((await columnsOf('Client ID,Package ID,Start,Email (work),Package (old name)\n')).fields).toEqual({ client_id: 0, package_id: 1, valid_from: 2 });
+  });
+
+  test('headers that only mention a word of a field are ordinary columns', async () => {
+    const headers = ['Notes', 'Price tier', 'Price list', 'Expiry notes', 'Discount amount', 'Tax amount', 'Starting balance', 'End user', 'Weekend', 'Member ID', 'Currency', 'Matter description', 'Spend date'];
+    const columns = await columnsOf(`Email,Package,Start,${headers.join(',')}\n`);
+    expect(columns.fields).toEqual({ client_email: 0, package_name: 1, valid_from: 2 });
+  });
+
+  test('a missing required field names its lookalike instead of guessing another column', async () => {
+    const error = await refusedHeader('Email,Notes,Package,Start date (dd/mm/yyyy),Price (EUR)\n');
+    expect(error.code).toBe('MISSING_FIELDS');
+    expect(error.message).toContain('but nothing for the start date');
+    expect(error.message).toContain('The column "Start date (dd/mm/yyyy)" (column D) looks like valid_from');
+    expect(error.message).toContain('--map "Start date (dd/mm/yyyy)=valid_from"');
+    expect(error.message).toContain('--map "Price (EUR)=price"');
+    expect(error.message).not.toContain('--map "Notes=');
+  });
+
+  test('a missing client is looked for in the email-like columns', async () => {
+    const error = await refusedHeader('Name,Package,Start,Work e-mail\n');
+    expect(error.message).toContain('The column "Work e-mail" (column D) looks like client_email');
+  });
+});

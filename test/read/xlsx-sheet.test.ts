@@ -34,7 +34,64 @@ describe('cell values', () => {
       '<row r="1"><c r="A1" t="b"><v>x</v></c><c r="B1" t="b"><v>0</v></c><c r="C1"><v></v></c><c r="D1" t="d"><v>2025-01-02</v></c>' +
         '<c r="E1" t="zz"><v>7</v></c><c r="F1" t="e"><v></v></c></row>',
     );
-    expect(rows[0]?.cells).toEqual([true, false, null, 2025, 7, { kind: 'error', text: '' }]);
+    expect(rows[0]?.cells).toEqual([true, false, null, { kind: 'date', iso: '2025-01-02' }, 7, { kind: 'error', text: '' }]);
+  });
+
+  test('cells typed "d" read as the calendar date written, whatever time or offset follows', async () => {
+    const cells = [
+      '2025-01-31T00:00:00',
+      '2025-01-31T00:00:00Z',
+      '2025-01-31T23:30:00-05:00',
+      '2025-01-31T09:15:30.250+09:00',
+      '2025-01-31 09:15',
+      '1904-01-01T00:00:00',
+      '2024-02-29',
+    ];
+    const xml = cells.map((v, i) => `<c r="${String.fromCharCode(65 + i)}2" s="1" t="d"><v>${v}</v></c>`).join('');
+    const rows = await read(`<row r="2">${xml}</row>`, { numFmts: ['yyyy-mm-dd'] });
+    expect(rows).toEqual([
+      {
+        sourceRow: 2,
+        cells: [
+          { kind: 'date', iso: '2025-01-31' },
+          { kind: 'date', iso: '2025-01-31' },
+          { kind: 'date', iso: '2025-01-31', time: '23:30:00' },
+          { kind: 'date', iso: '2025-01-31', time: '09:15:30' },
+          { kind: 'date', iso: '2025-01-31', time: '09:15:00' },
+          { kind: 'date', iso: '1904-01-01' },
+          { kind: 'date', iso: '2024-02-29' },
+        ],
+      },
+    ]);
+  });
+
+  test('a cell typed "d" with only a time of day keeps its text, and is no problem of the row', async () => {
+    const rows = await read('<row r="1"><c r="A1" t="d"><v>10:30:00</v></c><c r="B1" t="d"><v>T08:00</v></c><c r="C1" t="d"><v></v></c></row>');
+    expect(rows).toEqual([{ sourceRow: 1, cells: ['10:30:00', 'T08:00'] }]);
+  });
+
+  test('a cell typed "d" that holds no date is a problem of its row, naming the cell, and keeps its text', async () => {
+    const rows = await read(
+      '<row r="1"><c r="A1" t="inlineStr"><is><t>Start</t></is></c></row>' +
+        '<row r="2"><c r="A2" t="d"><v>2025-02-30</v></c><c r="B2" t="d"><v>31/01/2025</v></c><c r="C2" t="d"><v>2025-01-31</v></c></row>' +
+        '<row r="3"><c r="A3" t="d"><v>2025-01-31T25:00:00</v></c></row>',
+    );
+    expect(rows).toEqual([
+      { sourceRow: 1, cells: ['Start'] },
+      {
+        sourceRow: 2,
+        cells: ['2025-02-30', '31/01/2025', { kind: 'date', iso: '2025-01-31' }],
+        problems: [
+          'cell A2: "2025-02-30" is typed as a date but is not one (expected YYYY-MM-DD)',
+          'cell B2: "31/01/2025" is typed as a date but is not one (expected YYYY-MM-DD)',
+        ],
+      },
+      {
+        sourceRow: 3,
+        cells: ['2025-01-31T25:00:00'],
+        problems: ['cell A3: "2025-01-31T25:00:00" is typed as a date but is not one (expected YYYY-MM-DD)'],
+      },
+    ]);
   });
 
   test('text after the value inside the cell is part of it', async () => {

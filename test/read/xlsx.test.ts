@@ -83,6 +83,33 @@ describe('sheets', () => {
     expect(error.message).toBe('errors.xlsx has no sheet named "Data". Its sheets are: "Feuil1", "Feuil2", "Feuil3".');
   });
 
+  test('no header on the sheet read: the error names the workbook\'s other sheets and --sheet', async () => {
+    const row = (r: number, ...texts: string[]) =>
+      `<row r="${r}">${texts.map((t, i) => `<c r="${String.fromCharCode(65 + i)}${r}" t="inlineStr"><is><t>${t}</t></is></c>`).join('')}</row>`;
+    const instructions = row(1, 'How to fill in this workbook') + row(2, 'One row per client, on the Data sheet');
+    const data = row(1, 'Email', 'Package', 'Start') + row(2, 'a@b.co', 'Gold', '2025-01-01');
+
+    const two = join(dir, 'instructions-first.xlsx');
+    writeXlsx(two, { sheets: ['Instructions', 'Data'], sheet: instructions, laterSheets: [data] });
+    const error = await refusal(openSheet(two));
+    expect(error.code).toBe('NO_HEADER');
+    expect(error.message).toContain('No header row found in instructions-first.xlsx (sheet "Instructions")');
+    expect(error.message).toContain('The workbook has another sheet, "Data". If the data is on it, pass --sheet NAME, e.g. --sheet "Data".');
+    const chosen = await openSheet(two, { sheet: 'Data' });
+    expect(chosen.columns.fields).toEqual({ client_email: 0, package_name: 1, valid_from: 2 });
+    await chosen.close();
+
+    const three = join(dir, 'instructions-three.xlsx');
+    writeXlsx(three, { sheets: ['Instructions', 'Data', 'Lists'], sheet: instructions, laterSheets: [data] });
+    expect((await refusal(openSheet(three))).message).toContain(
+      'The workbook has other sheets: "Data", "Lists". If the data is on one of them, pass --sheet NAME, e.g. --sheet "Data".',
+    );
+
+    const alone = join(dir, 'instructions-alone.xlsx');
+    writeXlsx(alone, { sheet: instructions });
+    expect((await refusal(openSheet(alone))).message).not.toContain('--sheet');
+  });
+
   test('openSheet reports the sheet it read', async () => {
     const path = join(dir, 'named.xlsx');
     const wb = new ExcelJS.Workbook();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { DateFormat } from '../../src/pipeline/types.js';
-import { parseDate, type DayOrder } from '../../src/validate/dates.js';
+import { MIN_SERIAL, parseDate, type DayOrder } from '../../src/validate/dates.js';
 
 const auto = { format: 'auto' as const };
 const read = (v: Parameters<typeof parseDate>[0], format: DateFormat = 'auto', inferred?: DayOrder) =>
@@ -113,5 +113,58 @@ describe('dates that are refused, naming the value', () => {
     expect(read('2000-02-29')).toEqual({ ok: true, iso: '2000-02-29' });
     expect(read('2100-02-29')).toMatchObject({ ok: false });
     expect(auto.format).toBe('auto');
+  });
+});
+
+describe('a month and a year with no day', () => {
+  test.each([
+    ['January 2025', '2025-01-01'],
+    ['Dec 2025', '2025-12-01'],
+    ['Sept2025', '2025-09-01'],
+    ['Jan-2025', '2025-01-01'],
+    ['jan. 2025', '2025-01-01'],
+    ['2025 March', '2025-03-01'],
+    ['2025-01', '2025-01-01'],
+    ['01/2025', '2025-01-01'],
+    ['Jan 1525', '2025-01-31'],
+  ])('%j is refused as having no day, in every mode', (text, example) => {
+    for (const format of ['auto', 'DD/MM/YYYY', 'MM/DD/YYYY', 'YYYY-MM-DD'] as const) {
+      expect(read(text, format)).toEqual({ ok: false, reason: `no day in "${text}": write the whole date, e.g. ${example}` });
+    }
+  });
+
+  test('a day between the month and the year still reads', () => {
+    expect(read('Jan 20 25')).toEqual({ ok: true, iso: '2025-01-20' });
+    expect(read('Jan 3rd 2025')).toEqual({ ok: true, iso: '2025-01-03' });
+    expect(read('Jan 3rd, 2025 10:00')).toEqual({ ok: true, iso: '2025-01-03' });
+    expect(read('Dec. 5 2025')).toEqual({ ok: true, iso: '2025-12-05' });
+  });
+
+  test('a name that is no month, or a time with no date, is refused as such', () => {
+    expect(read('Foo 2025')).toEqual({ ok: false, reason: '"Foo 2025" is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)' });
+    expect(read('10:30')).toEqual({ ok: false, reason: '"10:30" is a time of day with no date (write the date as YYYY-MM-DD, e.g. 2025-01-31)' });
+    expect(read('T10:30:00')).toMatchObject({ ok: false, reason: expect.stringContaining('is a time of day with no date') });
+  });
+});
+
+describe('serial numbers in a workbook of the 1904 date system', () => {
+  const in1904 = (v: Parameters<typeof parseDate>[0]) => parseDate(v, { format: 'auto', date1904: true });
+
+  test('count days from 1904, as a number or as its text', () => {
+    expect(in1904(44210)).toEqual({ ok: true, iso: '2025-01-15' });
+    expect(in1904(44210.5)).toEqual({ ok: true, iso: '2025-01-15' });
+    expect(in1904('44210')).toEqual({ ok: true, iso: '2025-01-15' });
+    expect(read(44210)).toEqual({ ok: true, iso: '2021-01-14' });
+  });
+
+  test('take dates from 1950 on as dates, in their own count', () => {
+    expect(in1904(MIN_SERIAL - 1462)).toEqual({ ok: true, iso: '1950-01-01' });
+    expect(in1904(MIN_SERIAL - 1463)).toMatchObject({ ok: false, reason: expect.stringContaining('is a number, not a date') });
+    expect(in1904(2025)).toMatchObject({ ok: false, reason: expect.stringContaining('is a number, not a date') });
+  });
+
+  test('leave date cells and text dates alone', () => {
+    expect(in1904({ kind: 'date', iso: '2025-01-15' })).toEqual({ ok: true, iso: '2025-01-15' });
+    expect(in1904('2025-01-15')).toEqual({ ok: true, iso: '2025-01-15' });
   });
 });

@@ -28,9 +28,19 @@ describe('parsePrice reads what people type', () => {
     ['0.00', '0', undefined],
     ['007', '7', undefined],
     ['+12', '12', undefined],
-    ['12.34567', '12.3457', undefined],
-    ['12.34564', '12.3456', undefined],
+    ['12.34560', '12.3456', undefined],
     ['1,20,000', '120000', undefined],
+    ['2.450,00 €', '2450', 'EUR'],
+    ['1.200,50 €', '1200.5', 'EUR'],
+    ['0.500', '0.5', undefined],
+    ['.500', '0.5', undefined],
+    ['1200.500', '1200.5', undefined],
+    ['1 200.500', '1200.5', undefined],
+    ['12.50', '12.5', undefined],
+    ['1.2345', '1.2345', undefined],
+    ['123456789012.123', '123456789012.123', undefined],
+    ['12345678901.2345', '12345678901.2345', undefined],
+    ['123456789012.1230', '123456789012.123', undefined],
   ])('%j → %s %s', (text, value, currency) => {
     const read = parsePrice(text);
     expect(read).toEqual(currency ? { ok: true, value, currency } : { ok: true, value });
@@ -42,13 +52,21 @@ describe('parsePrice reads what people type', () => {
     expect(parsePrice(null)).toEqual({ ok: true });
   });
 
-  test('number cells lose float artefacts and keep at most 4 decimals', () => {
+  test('number cells lose float artefacts, read at the 15 digits Excel shows', () => {
     expect(parsePrice(0.1 + 0.2)).toEqual({ ok: true, value: '0.3' });
     expect(parsePrice(1200.5)).toEqual({ ok: true, value: '1200.5' });
     expect(parsePrice(19.999999999999996)).toEqual({ ok: true, value: '20' });
-    expect(parsePrice(1e-7)).toEqual({ ok: true, value: '0' });
-    expect(parsePrice(12.34565)).toEqual({ ok: true, value: '12.3457' });
+    expect(parsePrice(12.3456)).toEqual({ ok: true, value: '12.3456' });
     expect(parsePrice(1e21)).toMatchObject({ ok: false, reason: expect.stringContaining('too large') });
+  });
+
+  test('number cells with more than 4 decimals are refused, not rounded', () => {
+    expect(parsePrice(12.34565)).toEqual({
+      ok: false,
+      reason: '"12.34565" has 5 decimals; a price can have at most 4, and rounding would change it: round it in the sheet',
+    });
+    expect(parsePrice(1e-7)).toMatchObject({ ok: false, reason: expect.stringContaining('"0.0000001" has 7 decimals') });
+    expect(parsePrice(100 / 3)).toMatchObject({ ok: false, reason: expect.stringContaining('"33.3333333333333" has 13 decimals') });
   });
 
   test.each([
@@ -70,12 +88,37 @@ describe('parsePrice reads what people type', () => {
     ['$12 EUR', 'two currencies'],
     ['¥1000', 'write the currency code'],
     ['1234567890123', 'too large'],
+    ['12.34567', 'has 5 decimals; a price can have at most 4, and rounding would change it'],
+    ['$12.34567', 'has 5 decimals'],
+    ['12,34567', 'has 5 decimals'],
+    ['0.00001', 'has 5 decimals'],
+    ['550309185322.0169', 'has 16 significant digits; at most 15 can be sent exactly'],
+    ['$550,309,185,322.0169', 'has 16 significant digits'],
+    ['1.200', 'is ambiguous: it could be 1.2 or 1200'],
+    ['12.500', 'is ambiguous: it could be 12.5 or 12500'],
+    ['1.200 €', 'is ambiguous'],
+    ['$999.999', 'is ambiguous'],
   ])('%j is refused (%s), naming the value', (text, why) => {
     const read = parsePrice(text);
     expect(read.ok).toBe(false);
     if (!read.ok) {
       expect(read.reason).toContain(why);
       expect(read.reason).toContain(`"${text}"`);
+    }
+  });
+
+  test('an ambiguous dot says how to write the price either way', () => {
+    expect(parsePrice('1.200')).toEqual({
+      ok: false,
+      reason: '"1.200" is ambiguous: it could be 1.2 or 1200. Write 1200 (no dot) if the dot groups thousands, or 1.20 if it is a decimal point',
+    });
+    expect(parsePrice('12.345 EUR')).toMatchObject({ ok: false, reason: expect.stringContaining('Write 12345 (no dot) if the dot groups thousands, or 12.3450 if') });
+    expect(parsePrice('1.000')).toMatchObject({ ok: false, reason: expect.stringContaining('it could be 1 or 1000. Write 1000 (no dot) if the dot groups thousands, or 1.00 if') });
+  });
+
+  test('the unambiguous ways to write it are read', () => {
+    for (const text of ['1200', '1,200', '1.20', '1.2', '1200.00', '1.200,00']) {
+      expect(parsePrice(text), text).toMatchObject({ ok: true, value: /^1\.2$|^1200$/ });
     }
   });
 

@@ -105,7 +105,7 @@ describe('invalid rows say which column and which value', () => {
   });
 
   test("the reader's problems come first", async () => {
-    const [item] = await items(csv(['Email,Package,Start,Price', 'a@b.co,Gold,2025-01-01,1,200.50']));
+    const [item] = await items(csv(['Email,Package,Start,Price', 'a@b.co,Gold,2025-01-01,5,x']));
     expect(invalid(item as RecordItem)).toBe('row has 5 cells but the header has 4: is there an unquoted comma, e.g. in a price?');
   });
 
@@ -186,10 +186,35 @@ describe('day/month order is inferred from the file, never guessed', () => {
 describe('duplicates within a file', () => {
   test('the later row is a duplicate of the first, whatever the case and spacing', async () => {
     const list = await items(
-      csv([HEADER, 'ann@example.com,Gold 10-Pack,2025-01-15,,,', 'x@y.co,Silver,2025-01-15,,,', ' ANN@example.com ,gold  10 pack,15/01/2025,,99,', 'ann@example.com,Gold 10-Pack,2025-01-16,,,']),
+      csv([HEADER, 'ann@example.com,Gold 10-Pack,2025-01-15,,,', 'x@y.co,Silver,2025-01-15,,,', ' ANN@example.com ,gold  10-pack ,15/01/2025,,99,', 'ann@example.com,Gold 10-Pack,2025-01-16,,,']),
     );
     expect(list.map((i) => i.outcome?.status ?? 'record')).toEqual(['record', 'record', 'duplicate', 'record']);
     expect(list[2]?.outcome).toEqual<RowOutcome>({ sourceRow: 4, status: 'duplicate', code: 'DUPLICATE', message: 'same client, package and valid_from as row 2' });
+  });
+
+  test('names that differ in more than case and spacing are different packages, not duplicates', async () => {
+    const list = await items(
+      csv([
+        HEADER,
+        'ann@example.com,Premium,2025-01-15,,,',
+        'ann@example.com,Premium+,2025-01-15,,,',
+        'ann@example.com,Yoga C,2025-01-15,,,',
+        'ann@example.com,Yoga C++,2025-01-15,,,',
+        'ann@example.com,$50 Voucher,2025-01-15,,,',
+        'ann@example.com,€50 Voucher,2025-01-15,,,',
+        'ann@example.com,Gold10,2025-01-15,,,',
+        'ann@example.com,Gold 10,2025-01-15,,,',
+        'ann@example.com,PREMIUM +,2025-01-15,,,',
+        'ann@example.com,premium\u00a0 +,2025-01-15,,,',
+      ]),
+    );
+    expect(list.map((i) => i.outcome?.status ?? 'record')).toEqual(['record', 'record', 'record', 'record', 'record', 'record', 'record', 'record', 'record', 'duplicate']);
+    expect(list[9]?.outcome?.message).toBe('same client, package and valid_from as row 10');
+  });
+
+  test('an email is the same client however Unicode spells its accents', async () => {
+    const list = await items(csv([HEADER, 'jos\u00e9@example.com,Gold,2025-01-15,,,', 'JOSE\u0301@example.com,Gold,2025-01-15,,,']));
+    expect(list.map((i) => i.outcome?.status ?? 'record')).toEqual(['record', 'duplicate']);
   });
 
   test('invalid rows are not counted, and ids and emails are different clients', async () => {
@@ -227,16 +252,28 @@ describe('identity keys', () => {
   const base: AssignmentRecord = { sourceRow: 1, clientEmail: 'Ann@Example.com', packageName: '  Gold  10-Pack ', validFrom: '2025-01-15' };
 
   test('normalised client ref | package ref | valid_from', () => {
-    expect(identityKey(base)).toBe('email:ann@example.com|name:gold 10 pack|2025-01-15');
+    expect(identityKey(base)).toBe('email:ann@example.com|name:gold 10-pack|2025-01-15');
     expect(identityKey({ ...base, clientEmail: undefined, clientId: 'cl_1', packageName: undefined, packageId: 'pk|2' })).toBe('id:cl_1|id:pk\\|2|2025-01-15');
+    expect(identityKey({ ...base, packageName: 'A|B' })).not.toBe(identityKey({ ...base, packageName: 'A', validFrom: 'B|2025-01-15' }));
   });
 
-  test('package name keys ignore case, spacing and punctuation', () => {
-    expect(packageNameKey('  Gold  10-Pack ')).toBe('gold 10 pack');
-    expect(packageNameKey('gold 10 pack')).toBe('gold 10 pack');
-    expect(packageNameKey('GOLD_10.PACK!')).toBe('gold 10 pack');
+  test('package name keys ignore case and spacing, nothing else', () => {
+    expect(packageNameKey('  Gold  10-Pack ')).toBe('gold 10-pack');
+    expect(packageNameKey('GOLD 10-PACK')).toBe('gold 10-pack');
+    expect(packageNameKey('\tGold\u00a0 10-Pack\u2009')).toBe('gold 10-pack');
     expect(packageNameKey('Crème  Brûlée')).toBe('crème brûlée');
-    expect(packageNameKey('Ｇｏｌｄ')).toBe('gold');
+    expect(packageNameKey('Cre\u0300me Bru\u0302le\u0301e')).toBe('crème brûlée');
+    for (const [a, b] of [
+      ['Premium', 'Premium+'],
+      ['Yoga C', 'Yoga C++'],
+      ['$50 Voucher', '€50 Voucher'],
+      ['Gold 10 Pack', 'Gold 10-Pack'],
+      ['Gold10', 'Gold 10'],
+      ['Gold', 'Ｇｏｌｄ'],
+      ['Plan 2', 'Plan ²'],
+    ] as const) {
+      expect(packageNameKey(a)).not.toBe(packageNameKey(b));
+    }
   });
 });
 

@@ -68,11 +68,11 @@ describe('CSV results', () => {
     ]);
   });
 
-  it('writes tab-separated values for a .tsv', async () => {
+  it('writes tab-separated values for a .tsv, quoting commas too so that no locale splits the cell', async () => {
     const path = await writeCsv('members.tsv', [['a, b', 'tab\there']]);
     expect(path.endsWith('members.results.tsv')).toBe(true);
     const text = await readCsvText(path);
-    expect(text.split('\r\n')[1]).toBe('a, b\t"tab\there"\tvalid\trow 2\t\t\t\t\t\t2');
+    expect(text.split('\r\n')[1]).toBe('"a, b"\t"tab\there"\tvalid\trow 2\t\t\t\t\t\t2');
   });
 });
 

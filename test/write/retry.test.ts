@@ -72,4 +72,34 @@ describe('retry file', () => {
     // The results keep the earlier message as an original column, untouched.
     expect((await readCsv(target.resultsPath))[1]?.slice(0, 5)).toEqual(['c2@x.test', 'Gold', 'client not found', 'failed', 'ambiguous: 2 clients']);
   });
+
+  it.each(['Message', 'Messages', 'MESSAGE', ' message', 'message '])('keeps a last column of the user’s own named %j, in the results and the retry file', async (name) => {
+    const folder = await scratchFolder();
+    const input = join(folder, 'members.csv');
+    const target = resultsTarget(input);
+    const own = header('Email', 'Plan', name);
+    const writer = await openResultsWriter({ target, inputPath: input, header: own });
+    await writer.write(row(2, 'c2@x.test', 'Gold', 'call before noon'), outcome(2, 'failed', { message: 'client not found' }));
+    await writer.finish(summary());
+    expect(await readCsv(target.retryPath)).toEqual([
+      ['Email', 'Plan', name, 'message'],
+      ['c2@x.test', 'Gold', 'call before noon', 'client not found'],
+    ]);
+    const results = await readCsv(target.resultsPath);
+    expect(results[0]?.slice(0, 5)).toEqual(['Email', 'Plan', name, 'status', 'message']);
+    expect(results[1]?.slice(0, 5)).toEqual(['c2@x.test', 'Gold', 'call before noon', 'failed', 'client not found']);
+  });
+
+  it('keeps a user’s last column named Message in an XLSX retry file too', async () => {
+    const folder = await scratchFolder();
+    const input = join(folder, 'members.xlsx');
+    const target = resultsTarget(input);
+    const writer = await openResultsWriter({ target, inputPath: input, header: header('Email', 'Plan', 'Message') });
+    await writer.write(row(2, 'c2@x.test', 'Gold', 'call before noon'), outcome(2, 'invalid', { message: 'Start: missing' }));
+    await writer.finish(summary());
+    expect(valuesOf(sheetOf(await readWorkbook(target.retryPath)))).toEqual([
+      ['Email', 'Plan', 'Message', 'message'],
+      ['c2@x.test', 'Gold', 'call before noon', 'Start: missing'],
+    ]);
+  });
 });

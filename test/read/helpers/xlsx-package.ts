@@ -54,6 +54,8 @@ export interface PackageParts {
   numFmts?: string[];
   date1904?: boolean;
   sheets?: string[];
+  /** The inside of <sheetData> of each sheet after the first (empty when not given). */
+  laterSheets?: string[];
 }
 
 export function writeXlsx(path: string, parts: PackageParts): void {
@@ -77,7 +79,7 @@ export function writeXlsx(path: string, parts: PackageParts): void {
   const sheetDoc = (data: string) =>
     data.startsWith('<?xml') || data.startsWith('<x:') ? data : `<?xml version="1.0"?><worksheet xmlns="${NS}"><sheetData>${data}</sheetData></worksheet>`;
   sheetNames.forEach((_, i) => {
-    files[`xl/worksheets/sheet${i + 1}.xml`] = sheetDoc(i === 0 ? parts.sheet : '');
+    files[`xl/worksheets/sheet${i + 1}.xml`] = sheetDoc(i === 0 ? parts.sheet : (parts.laterSheets?.[i - 1] ?? ''));
   });
   const ss = parts.sharedStrings ?? [];
   files['xl/sharedStrings.xml'] =
