@@ -22,6 +22,7 @@ export interface ImportFlags extends ReadFlags {
   concurrency?: string;
   rate?: string;
   retries?: string;
+  settle?: string;
   onExisting?: string;
   dryRun?: boolean;
   envFile?: string;
@@ -40,6 +41,12 @@ function positiveNumber(flag: string, text: string | undefined): number | undefi
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!text.trim() || !Number.isFinite(n) || n <= 0) throw new RunError('USAGE', `--${flag} takes a number above 0 (got "${text}").`);
+  return n;
+}
+
+function seconds(flag: string, text: string): number {
+  const n = Number(text);
+  if (!text.trim() || !Number.isFinite(n) || n < 0) throw new RunError('USAGE', `--${flag} takes a number of seconds, 0 or more (got "${text}").`);
   return n;
 }
 
@@ -88,6 +95,7 @@ export function importOptions(file: string, flags: ImportFlags, env: NodeJS.Proc
     ...(flags.concurrency !== undefined && { concurrency: wholeNumber('concurrency', flags.concurrency) }),
     ...(flags.rate !== undefined && { rate: positiveNumber('rate', flags.rate) }),
     ...(flags.retries !== undefined && { retries: wholeNumber('retries', flags.retries) }),
+    ...(flags.settle !== undefined && { settle: seconds('settle', flags.settle) }),
     onExisting,
     dryRun: flags.dryRun ?? false,
     sandbox: flags.sandbox ?? false,

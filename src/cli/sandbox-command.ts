@@ -16,6 +16,8 @@ interface SandboxFlags {
   failRate?: number;
   dropBefore?: number;
   dropAfter?: number;
+  lateCommit?: number;
+  lateCommitMs?: number;
   seed?: number;
 }
 
@@ -46,7 +48,7 @@ function nonNegative(unit: string) {
 }
 
 function toOptions(flags: SandboxFlags): SandboxOptions {
-  const { port, host, split, fallbackPort, data, latency, rate, failRate, dropBefore, dropAfter, seed } = flags;
+  const { port, host, split, fallbackPort, data, latency, rate, failRate, dropBefore, dropAfter, lateCommit, lateCommitMs, seed } = flags;
   return {
     port,
     host,
@@ -58,6 +60,8 @@ function toOptions(flags: SandboxFlags): SandboxOptions {
     ...(failRate !== undefined && { failRate }),
     ...(dropBefore !== undefined && { dropBefore }),
     ...(dropAfter !== undefined && { dropAfter }),
+    ...(lateCommit !== undefined && { lateCommit }),
+    ...(lateCommitMs !== undefined && { lateCommitMs }),
     ...(seed !== undefined && { seed }),
   };
 }
@@ -72,6 +76,7 @@ export function describeSandbox(sandbox: Sandbox, options: SandboxOptions): stri
     `fail ${options.failRate ?? 0}`,
     `drop before ${options.dropBefore ?? 0}`,
     `drop after ${options.dropAfter ?? 0}`,
+    `late commit ${options.lateCommit ?? 0}${options.lateCommit ? ` (${options.lateCommitMs ?? 2000} ms)` : ''}`,
   ];
   return [
     'Sandbox running: a local copy of the platform API; nothing sent here reaches a real platform.',
@@ -118,6 +123,8 @@ export function registerSandboxCommand(program: Command): void {
     .option('--fail-rate <p>', 'probability of a 500 before acting, on any endpoint', probability)
     .option('--drop-before <p>', 'probability a create connection is dropped before it is processed', probability)
     .option('--drop-after <p>', 'probability a create is committed, then its connection dropped with no answer', probability)
+    .option('--late-commit <p>', 'probability a create is answered 504 by the gateway at once, and made --late-commit-ms later', probability)
+    .option('--late-commit-ms <ms>', 'how much later such a create is made (default 2000)', nonNegative('milliseconds'))
     .option('--seed <n>', 'seed of every fault decision, to replay a run', integer(0, 2 ** 32 - 1, ''))
     .action(async (flags: SandboxFlags) => {
       const options = toOptions(flags);

@@ -14,6 +14,7 @@ import {
   createdAnswer,
   describeMismatch,
   errorText,
+  isControllerError,
   isErrorEnvelope,
   packagesAnswer,
 } from './api-schemas.js';
@@ -75,6 +76,8 @@ export const CLIENTS_PER_PAGE = 50;
 export const LIST_PER_PAGE = 25;
 export const MAX_PAGES = 10_000;
 const MAX_SERVER_TEXT = 200;
+/** Failures to connect at all: the request never left, so nothing can come of it. */
+const NEVER_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
 const CLIENTS_PATH = '/platform/v1/clients';
@@ -152,7 +155,8 @@ export class ApiClient {
   async createClientPackage(body: CreateBody): Promise<CreateResult> {
     const reply = await this.exchange('create', this.fallback, 'POST', CREATE_PATH, JSON.stringify(body), this.options.beforeCreate);
     if (reply.kind === 'no-answer') {
-      return { kind: 'unknown', ...(reply.status !== undefined && { httpStatus: reply.status }), message: reply.message };
+      const finished = reply.status === undefined && NEVER_CONNECTED.has(reply.code);
+      return { kind: 'unknown', ...(reply.status !== undefined && { httpStatus: reply.status }), message: reply.message, finished };
     }
     const { status } = reply;
     if (isSuccess(status)) {
@@ -160,9 +164,13 @@ export class ApiClient {
       if (parsed.success && !isErrorEnvelope(reply.json)) return { kind: 'created', clientPackage: parsed.data, httpStatus: status };
       // It answered success but not in a shape we can read: the package may well exist.
       const why = parsed.success || reply.truncated ? reply.message : describeMismatch(parsed.error);
-      return { kind: 'unknown', httpStatus: status, message: `the create answered ${status} but the answer could not be read (${this.clean(why)})` };
+      return { kind: 'unknown', httpStatus: status, message: `the create answered ${status} but the answer could not be read (${this.clean(why)})`, finished: true };
     }
-    if (status >= 500 || status < 200) return { kind: 'unknown', httpStatus: status, message: reply.message };
+    if (status >= 500 || status < 200) {
+      // The platform's own error ({"status":"Error"}) comes after it handled the request; a gateway's
+      // (a 502, 503 or 504 in any other shape) may come while the platform is still at it.
+      return { kind: 'unknown', httpStatus: status, message: reply.message, finished: isControllerError(reply.json) };
+    }
     // 3xx and 4xx (429 included, once the re-sends ran out): the server did not process it.
     return { kind: 'rejected', httpStatus: status, message: reply.message };
   }

@@ -142,6 +142,13 @@ export function errorText(body: unknown): string | undefined {
   return undefined;
 }
 
+/** The platform application's own error, `{"status":"Error","error":"..."}`, as against a gateway's (`success: false`). */
+export function isControllerError(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const { status, error } = body as { status?: unknown; error?: unknown };
+  return typeof status === 'string' && status.toLowerCase() === 'error' && typeof error === 'string';
+}
+
 /** Whether a parsed body is one of the two error envelopes, whatever its HTTP status. */
 export function isErrorEnvelope(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false;

@@ -47,7 +47,17 @@ export type CreateResult =
   /** A 4xx other than 429: the server refused, nothing was created; not worth retrying. */
   | { readonly kind: 'rejected'; readonly httpStatus: number; readonly message: string }
   /** A 5xx, a timeout or a dropped connection: it may or may not have been created; read back first. */
-  | { readonly kind: 'unknown'; readonly httpStatus?: number; readonly message: string };
+  | {
+      readonly kind: 'unknown';
+      readonly httpStatus?: number;
+      readonly message: string;
+      /**
+       * The platform is done with this request: its own application answered (an error of its own, or
+       * a success we could not read), or the request never reached it. Otherwise (no answer in time, a
+       * connection dropped after sending, a gateway's error) it may still be creating the package.
+       */
+      readonly finished: boolean;
+    };
 
 /** One HTTP request as observed, for progress, the Summary and the benchmarks. Never holds the token. */
 export interface RequestEvent {

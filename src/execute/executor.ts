@@ -1,6 +1,7 @@
 // One row from record to outcome: resolve, check what exists, create exactly once.
-// Exactly once rests on two rules: an intent is durable before every create is sent, and a create whose
-// answer was lost is read back before anything is sent again (in this run or a resumed one).
+// Exactly once rests on three rules: an intent is durable before every create is sent; a create whose
+// answer was lost is read back before anything is sent again (in this run or a resumed one); and one
+// the platform may still be working on is first given time to finish.
 import { RunError } from '../errors.js';
 import type { AssignmentRecord, RowOutcome } from '../pipeline/types.js';
 import type { Lookups } from '../resolve/lookups.js';
@@ -32,17 +33,37 @@ export interface RowExecutorOptions {
   readonly signal?: AbortSignal;
   /** Pause before reading back a lost create, so a slow server has finished committing it. */
   readonly readBackDelayMs?: number;
+  /**
+   * How long a create the platform may still be working on (no answer in time, a connection dropped
+   * after sending, a gateway's error) is given to finish, from its unclear answer, before a read back
+   * that does not find it lets it be sent again. An earlier run's create that never got an answer is
+   * given as long from the start of this run.
+   */
+  readonly settleMs?: number;
+  /** Wall-clock milliseconds, kept in the journal across runs. */
+  readonly now?: () => number;
 }
 
+export const DEFAULT_SETTLE_MS = 60_000;
+
 type Step<T> = { ok: true; value: T } | { ok: false; outcome: RowOutcome };
+
+const RUN_AGAIN = 'Run the same command again: it reads back first, and sends it only if it is still not there.';
 
 export const INTERRUPTED_MESSAGE = 'not sent: the run was interrupted; run the same command again to resume';
 
 export class RowExecutor {
   /** Resolved (client, package, valid_from) of the rows of this run: two rows never create the same package. */
   private readonly claimed = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly settleMs: number;
+  private readonly startedAt: number;
 
-  constructor(private readonly options: RowExecutorOptions) {}
+  constructor(private readonly options: RowExecutorOptions) {
+    this.now = options.now ?? Date.now;
+    this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+    this.startedAt = this.now();
+  }
 
   async execute(record: AssignmentRecord, key: string): Promise<RowOutcome> {
     const { journal, packages, signal } = this.options;
@@ -65,12 +86,34 @@ export class RowExecutor {
     }
     this.claimed.set(identity, record.sourceRow);
 
-    const existing = await this.existingMatches(record, client.value, pkg);
+    let existing = await this.existingMatches(record, client.value, pkg);
     if (!existing.ok) return { ...existing.outcome, ...ids };
     const price = { price: record.price ?? pkg.price, currency: pkg.currency };
 
+    const isNew = (p: ClientPackage) => prior?.before !== undefined && !prior.before.includes(p.id);
+    // An earlier run's create that may still be under way on the platform: given the rest of its time first.
+    if (prior?.unsettledSince !== undefined && !existing.value.some(isNew)) {
+      const since = prior.unsettledSince === 'unanswered' ? this.startedAt : prior.unsettledSince;
+      const left = since + this.settleMs - this.now();
+      if (left > 0) {
+        await this.options.sleep(left, signal);
+        const unsettled = (why: string): RowOutcome => ({
+          sourceRow: record.sourceRow,
+          ...ids,
+          status: 'failed',
+          code: 'OUTCOME_UNKNOWN',
+          message: `outcome unknown: an earlier run sent this create and got no clear answer; ${why}, so it was not sent again. ${RUN_AGAIN}`,
+          attempts: prior.attempts,
+        });
+        if (signal?.aborted) return unsettled('the run stopped before the platform had had its time to finish it');
+        const now = await this.readBack(client.value, pkg, record);
+        if (!now.ok) return unsettled(`reading it back failed (${now.error})`);
+        existing = now;
+      }
+    }
+
     // A create of an earlier run that never reported back: if a package appeared since, it is ours.
-    const landed = prior?.before && existing.value.find((p) => !prior.before!.includes(p.id));
+    const landed = prior?.before && existing.value.find(isNew);
     if (landed) {
       const outcome: RowOutcome = {
         sourceRow: record.sourceRow,
@@ -131,8 +174,12 @@ export class RowExecutor {
       if (signal?.aborted) return unsent();
       attempts++;
       await journal?.intent(key, before, attempts);
-      // The stop may have come while the intent was written: the intent only makes a rerun read back first.
-      if (signal?.aborted) return unsent();
+      // The stop may have come while the intent was written: the intent only makes a rerun read back
+      // first, and the rerun need not wait for a create that never left.
+      if (signal?.aborted) {
+        await journal?.unsent(key).catch(() => undefined);
+        return unsent();
+      }
       const result = await api.createClientPackage(body);
 
       if (result.kind === 'created') {
@@ -165,26 +212,29 @@ export class RowExecutor {
         return outcome;
       }
 
-      // Unknown outcome: read back before anything else is sent.
+      // Unknown outcome: read back before anything else is sent. One the platform may still be working
+      // on is read back again once it has had settleMs to finish; only then is it counted as not made.
+      const answeredAt = this.now();
+      await journal?.unclear(key, answeredAt, result.finished);
       await this.options.sleep(this.options.readBackDelayMs ?? 1000);
-      let now: ClientPackage[];
-      try {
-        now = await api.listClientPackages(client.id);
-      } catch (error) {
-        stopOnApiTokenError(error);
-        return {
-          ...base,
-          status: 'failed',
-          code: 'OUTCOME_UNKNOWN',
-          message:
-            `outcome unknown: the create got no clear answer (${result.message}) and reading back failed ` +
-            `(${errorText(error)}); it was not sent again, to avoid billing twice. Run the same command again: ` +
-            'it reads back first.',
-          httpStatus: result.httpStatus,
-          attempts,
-        };
+      const unknown = (why: string): RowOutcome => ({
+        ...base,
+        status: 'failed',
+        code: 'OUTCOME_UNKNOWN',
+        message: `outcome unknown: the create got no clear answer (${result.message}); ${why}, so it was not sent again. ${RUN_AGAIN}`,
+        ...(result.httpStatus !== undefined && { httpStatus: result.httpStatus }),
+        attempts,
+      });
+      let now = await this.readBack(client, pkg, record);
+      let landed = now.ok ? now.value.find((p) => !before.includes(p.id)) : undefined;
+      const left = answeredAt + this.settleMs - this.now();
+      if (now.ok && !landed && !result.finished && left > 0) {
+        await this.options.sleep(left, signal);
+        if (signal?.aborted) return unknown('it was not there when read back, and the run stopped before the platform had had its time to finish it');
+        now = await this.readBack(client, pkg, record);
+        landed = now.ok ? now.value.find((p) => !before.includes(p.id)) : undefined;
       }
-      const landed = now.find((p) => matches(p, pkg, record) && !before.includes(p.id));
+      if (!now.ok) return unknown(`reading it back failed (${now.error})`);
       if (landed) {
         const outcome: RowOutcome = {
           ...base,
@@ -221,6 +271,17 @@ export class RowExecutor {
         return outcome;
       }
       await this.options.sleep(decision.delayMs, signal);
+    }
+  }
+
+  /** The client's packages matching the row, read now (not the run's first reading). */
+  private async readBack(client: Client, pkg: Package, record: AssignmentRecord): Promise<{ ok: true; value: ClientPackage[] } | { ok: false; error: string }> {
+    try {
+      const all = await this.options.api.listClientPackages(client.id);
+      return { ok: true, value: all.filter((p) => matches(p, pkg, record)) };
+    } catch (error) {
+      stopOnApiTokenError(error);
+      return { ok: false, error: errorText(error) };
     }
   }
 

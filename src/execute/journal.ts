@@ -31,13 +31,29 @@ interface IntentLine {
   readonly attempt: number;
 }
 
+/** A create that got no clear answer, written when that answer came. */
+interface UnclearLine {
+  readonly k: 'unclear';
+  readonly key: string;
+  /** Wall-clock milliseconds. */
+  readonly at: number;
+  /** The platform was done with it (see CreateResult): reading back settles it. */
+  readonly finished: boolean;
+}
+
+/** The create of the last intent was never sent: the run stopped between the two. */
+interface UnsentLine {
+  readonly k: 'unsent';
+  readonly key: string;
+}
+
 interface OutcomeLine {
   readonly k: 'outcome';
   readonly key: string;
   readonly outcome: Omit<RowOutcome, 'sourceRow'>;
 }
 
-type JournalLine = RunLine | IntentLine | OutcomeLine;
+type JournalLine = RunLine | IntentLine | UnclearLine | UnsentLine | OutcomeLine;
 
 /** What an earlier run left for one row identity. */
 export interface PriorState {
@@ -46,6 +62,11 @@ export interface PriorState {
   readonly attempts: number;
   /** A finished outcome worth reusing (created or skipped). */
   readonly done?: Omit<RowOutcome, 'sourceRow'>;
+  /**
+   * Set when the last create sent may still be under way on the platform: since when its unclear
+   * answer came (wall-clock milliseconds), or 'unanswered' when the run ended before any came.
+   */
+  readonly unsettledSince?: number | 'unanswered';
 }
 
 const REUSABLE = new Set(['created', 'skipped']);
@@ -211,6 +232,16 @@ export class Journal {
     return this.append({ k: 'intent', key, before, attempt });
   }
 
+  /** Durable before the create is read back: a resumed run gives it the rest of its time to settle. */
+  unclear(key: string, at: number, finished: boolean): Promise<void> {
+    return this.append({ k: 'unclear', key, at, finished });
+  }
+
+  /** For a row stopped after its intent was written and before its create was sent. */
+  unsent(key: string): Promise<void> {
+    return this.append({ k: 'unsent', key });
+  }
+
   /** Durable before the row counts as done. */
   outcome(key: string, outcome: RowOutcome): Promise<void> {
     const { sourceRow: _, ...rest } = outcome;
@@ -291,7 +322,7 @@ function unsettledIn(lines: readonly JournalLine[], run: JournalRun): UnsettledE
   const sent = new Set<string>();
   for (const line of lines) {
     if (line.k === 'intent') sent.add(line.key);
-    else if (line.k === 'outcome') sent.delete(line.key);
+    else if (line.k === 'outcome' || line.k === 'unsent') sent.delete(line.key);
   }
   return sent.size > 0 ? { apiUrl: run.apiUrl, fallbackUrl: run.fallbackUrl, creates: sent.size } : undefined;
 }
@@ -299,14 +330,20 @@ function unsettledIn(lines: readonly JournalLine[], run: JournalRun): UnsettledE
 function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
   if (line.k === 'run') return;
   const state = prior.get(line.key) ?? { attempts: 0 };
+  const { unsettledSince: _, ...settled } = state;
   if (line.k === 'intent') {
     prior.set(line.key, {
       ...state,
       // The first intent's view is the one that matters: later ones may already include our own package.
       before: state.before ?? line.before,
       attempts: Math.max(state.attempts, line.attempt),
+      unsettledSince: 'unanswered',
     });
-  } else if (REUSABLE.has(line.outcome.status)) {
-    prior.set(line.key, { ...state, done: line.outcome });
+  } else if (line.k === 'unclear') {
+    prior.set(line.key, line.finished ? settled : { ...state, unsettledSince: line.at });
+  } else if (line.k === 'unsent') {
+    prior.set(line.key, settled);
+  } else {
+    prior.set(line.key, REUSABLE.has(line.outcome.status) ? { ...settled, done: line.outcome } : settled);
   }
 }

@@ -4,7 +4,7 @@ import type { SandboxOptions } from '../sandbox/server.js';
 import type { DateFormat, RunSummary, Status } from './types.js';
 
 /** `rate` Infinity: no rate is kept but --concurrency, until a 429 gives the limiter a rate to keep. */
-export const DEFAULTS = { concurrency: 8, rate: Infinity, retries: 5 } as const;
+export const DEFAULTS = { concurrency: 8, rate: Infinity, retries: 5, settle: 60 } as const;
 
 export interface ReadOptions {
   /** The CSV or XLSX sheet to read. */
@@ -34,6 +34,12 @@ export interface ImportOptions extends ReadOptions {
   /** API requests per second, all endpoints together. Unset: none but the concurrency, until the server answers 429. */
   readonly rate?: number;
   readonly retries?: number;
+  /**
+   * Seconds a create with no clear answer (no answer in time, a connection dropped after sending, a
+   * gateway's error) is given to finish on the platform before a read back that does not find it lets
+   * it be sent again.
+   */
+  readonly settle?: number;
   readonly onExisting?: 'skip' | 'create';
   readonly dryRun?: boolean;
   /** Run against an embedded sandbox instead of `apiUrl` (true for its defaults). */
@@ -71,7 +77,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return v;
 }
 
-export function checkedLimits(options: ImportOptions): { concurrency: number; rate: number; retries: number } {
+export function checkedLimits(options: ImportOptions): { concurrency: number; rate: number; retries: number; settleMs: number } {
   const rate = options.rate ?? DEFAULTS.rate;
   if (options.rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
     throw new RunError('USAGE', `--rate must be a number above 0 (got ${options.rate}).`);
@@ -80,7 +86,11 @@ export function checkedLimits(options: ImportOptions): { concurrency: number; ra
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RunError('USAGE', `--retries must be a whole number of 0 or more (got ${options.retries}).`);
   }
-  return { concurrency: positiveInteger('concurrency', options.concurrency, DEFAULTS.concurrency), rate, retries };
+  const settle = options.settle ?? DEFAULTS.settle;
+  if (!(Number.isFinite(settle) && settle >= 0)) {
+    throw new RunError('USAGE', `--settle must be a number of seconds, 0 or more (got ${options.settle}).`);
+  }
+  return { concurrency: positiveInteger('concurrency', options.concurrency, DEFAULTS.concurrency), rate, retries, settleMs: settle * 1000 };
 }
 
 export function checkReadOptions(options: ReadOptions): void {

@@ -1,4 +1,5 @@
-// The fault knobs: added latency, a per-token rate limit, injected 500s and dropped connections.
+// The fault knobs: added latency, a per-token rate limit, injected 500s, dropped connections, and
+// creates a gateway gives up on while the platform behind it goes on to make them.
 // Every random decision comes from a seeded generator, one stream per kind of fault, and each
 // stream is drawn once per eligible request whatever the probability, so the same seed and the
 // same sequence of requests give the same faults even after setFaults changes a rate mid-run.
@@ -10,21 +11,27 @@ export interface FaultSettings {
   failRate: number;
   dropBefore: number;
   dropAfter: number;
+  /** Probability that a create is answered 504 by the gateway at once, and made lateCommitMs later. */
+  lateCommit: number;
+  lateCommitMs: number;
 }
 
-export const NO_FAULTS: FaultSettings = { latencyMs: 0, rate: 0, failRate: 0, dropBefore: 0, dropAfter: 0 };
+export const NO_FAULTS: FaultSettings = { latencyMs: 0, rate: 0, failRate: 0, dropBefore: 0, dropAfter: 0, lateCommit: 0, lateCommitMs: 2_000 };
 
 /** Throws a RangeError naming the knob when a value is out of its range. */
 export function checkFaults(faults: Partial<FaultSettings>): void {
-  for (const knob of ['failRate', 'dropBefore', 'dropAfter'] as const) {
+  for (const knob of ['failRate', 'dropBefore', 'dropAfter', 'lateCommit'] as const) {
     const p = faults[knob];
     if (p !== undefined && !(typeof p === 'number' && p >= 0 && p <= 1)) {
       throw new RangeError(`${knob} must be a probability between 0 and 1, got ${String(p)}`);
     }
   }
-  const { latencyMs, rate } = faults;
-  if (latencyMs !== undefined && !(typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0)) {
-    throw new RangeError(`latencyMs must be a number of milliseconds >= 0, got ${String(latencyMs)}`);
+  const { rate } = faults;
+  for (const knob of ['latencyMs', 'lateCommitMs'] as const) {
+    const ms = faults[knob];
+    if (ms !== undefined && !(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0)) {
+      throw new RangeError(`${knob} must be a number of milliseconds >= 0, got ${String(ms)}`);
+    }
   }
   if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate >= 0)) {
     throw new RangeError(`rate must be a number of requests per second >= 0 (0 = no limit), got ${String(rate)}`);
@@ -55,6 +62,7 @@ export class FaultPlan {
   private readonly failDraw: () => number;
   private readonly dropBeforeDraw: () => number;
   private readonly dropAfterDraw: () => number;
+  private readonly lateCommitDraw: () => number;
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(
@@ -64,10 +72,11 @@ export class FaultPlan {
   ) {
     checkFaults(settings);
     this.settings = { ...NO_FAULTS, ...definedOnly(settings) };
-    // Distinct odd offsets keep the three streams apart for any seed.
+    // Distinct odd offsets keep the streams apart for any seed.
     this.failDraw = mulberry32(seed);
     this.dropBeforeDraw = mulberry32(seed ^ 0x9e3779b9);
     this.dropAfterDraw = mulberry32(seed ^ 0x7f4a7c15);
+    this.lateCommitDraw = mulberry32(seed ^ 0x2545f491);
   }
 
   update(changes: Partial<FaultSettings>): void {
@@ -87,6 +96,10 @@ export class FaultPlan {
 
   shouldDropAfter(): boolean {
     return this.dropAfterDraw() < this.settings.dropAfter;
+  }
+
+  shouldCommitLate(): boolean {
+    return this.lateCommitDraw() < this.settings.lateCommit;
   }
 
   /** Token bucket per token, burst = rate: a steady client under the rate is never refused. */

@@ -6,7 +6,7 @@ import type { FaultPlan, FaultSettings } from './faults.js';
 import type { Answer } from './routes.js';
 import type { CreatedRecord, SandboxStore } from './store.js';
 
-export type FaultKnobs = Partial<Pick<FaultSettings, 'latencyMs' | 'rate' | 'failRate' | 'dropBefore' | 'dropAfter'>>;
+export type FaultKnobs = Partial<Pick<FaultSettings, 'latencyMs' | 'rate' | 'failRate' | 'dropBefore' | 'dropAfter' | 'lateCommit' | 'lateCommitMs'>>;
 
 export interface SandboxInspector {
   /** Every package created during this server's life, in order, with the request body received and the answer. */
@@ -50,7 +50,7 @@ export function createInspector(store: SandboxStore, stats: RequestStats, faults
   };
 }
 
-const FAULT_KNOBS = ['latencyMs', 'rate', 'failRate', 'dropBefore', 'dropAfter'] as const;
+const FAULT_KNOBS = ['latencyMs', 'rate', 'failRate', 'dropBefore', 'dropAfter', 'lateCommit', 'lateCommitMs'] as const;
 
 function faultChanges(body: unknown): FaultKnobs {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RangeError('the body must be a JSON object');

@@ -38,6 +38,12 @@ export interface SandboxOptions {
   dropBefore?: number;
   /** Probability that a create is committed and then its socket destroyed with no answer. */
   dropAfter?: number;
+  /**
+   * Probability that a create is answered at once with a gateway's 504, as a gateway that gave up
+   * waiting does, while the platform behind it makes the package lateCommitMs (default 2000) later.
+   */
+  lateCommit?: number;
+  lateCommitMs?: number;
   /** Seeds every fault decision; default: a random seed, reported as Sandbox.seed. */
   seed?: number;
 }
@@ -125,6 +131,11 @@ class RequestHandler {
     const json = readJsonObject(req, body.bytes);
     if (json.kind === 'error') return this.answer(res, route.key, json.answer);
     if (this.faults.shouldDropBefore()) return this.drop(req, route.key);
+    if (this.faults.shouldCommitLate()) {
+      const body = json.value;
+      void this.sleep(this.faults.settings.lateCommitMs).then((open) => open && createClientPackage(this.store, auth, body));
+      return this.answer(res, route.key, gatewayError(504, 'gateway_timeout', 'The upstream server did not answer in time'));
+    }
     // Drawn before the outcome is known so the stream advances once per create, valid or not.
     const dropAfter = this.faults.shouldDropAfter();
     const outcome = createClientPackage(this.store, auth, json.value);
@@ -198,8 +209,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   checkPort('fallbackPort', options.fallbackPort);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`seed must be an integer, got ${options.seed}`);
   const seed = options.seed ?? randomInt(0, 2 ** 32 - 1);
-  const { latencyMs, rate, failRate, dropBefore, dropAfter } = options;
-  const faults = new FaultPlan(seed, { latencyMs, rate, failRate, dropBefore, dropAfter });
+  const { latencyMs, rate, failRate, dropBefore, dropAfter, lateCommit, lateCommitMs } = options;
+  const faults = new FaultPlan(seed, { latencyMs, rate, failRate, dropBefore, dropAfter, lateCommit, lateCommitMs });
   const data = await loadSandboxData(options.data);
   const store = new SandboxStore(data);
   const stats = new RequestStats();

@@ -11,8 +11,9 @@ import { chaosSeed, envInt, expectResultsMatchServer, mulberry32 } from './helpe
 
 const KILLS = envInt('CHAOS_KILLS', 5);
 const ROWS = 1000;
-const FAULTS = { rate: 120, failRate: 0.05, dropBefore: 0.05, dropAfter: 0.08 } as const;
-const CLI_ARGS = ['--rate', '400', '--concurrency', '8', '--no-progress'];
+const FAULTS = { rate: 120, failRate: 0.05, dropBefore: 0.05, dropAfter: 0.08, lateCommit: 0.03, lateCommitMs: 500 } as const;
+// A create the sandbox makes late is made 500 ms after its 504: a second is time enough to settle.
+const CLI_ARGS = ['--rate', '400', '--concurrency', '8', '--settle', '1', '--no-progress'];
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {

@@ -406,26 +406,40 @@ describe('createClientPackage', () => {
     expect(await client.createClientPackage(body)).toEqual({ kind: 'rejected', httpStatus: 401, message: 'Unauthorized' });
   });
 
-  test.each([500, 502, 503])('%i: unknown, from exactly one POST', async (status) => {
+  test.each([500, 502, 503])('%i from the platform itself: unknown, from exactly one POST, and the platform is done with it', async (status) => {
     const server = await serve((_req, res) => json(res, status, failure('internal error')));
     const { client, retryWaits } = clientFor(server.url, { retries: 5 });
-    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', httpStatus: status, message: 'internal error' });
+    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', httpStatus: status, message: 'internal error', finished: true });
     expect(server.requests).toHaveLength(1);
     expect(retryWaits).toEqual([]);
+  });
+
+  test.each([
+    [502, 'a gateway\'s error envelope', failures({ code: 'bad_gateway', message: 'upstream failed' })],
+    [504, 'a gateway\'s error envelope', failures({ code: 'gateway_timeout', message: 'upstream timed out' })],
+    [504, 'a proxy\'s HTML page', '<html><body>504 Gateway Time-out</body></html>'],
+  ])('%i with %s: unknown, and the platform may still be creating it', async (status, _what, answer) => {
+    const server = await serve((_req, res) => {
+      if (typeof answer === 'string') res.writeHead(status, { 'content-type': 'text/html' }).end(answer);
+      else json(res, status, answer);
+    });
+    const { client } = clientFor(server.url, { retries: 5 });
+    expect(await client.createClientPackage(body)).toMatchObject({ kind: 'unknown', httpStatus: status, finished: false });
+    expect(server.requests).toHaveLength(1);
   });
 
   test('connection dropped after the server read the request: unknown, exactly one POST', async () => {
     const server = await serve((_req, res) => drop(res));
     const { client } = clientFor(server.url, { retries: 5 });
     const result = await client.createClientPackage(body);
-    expect(result).toEqual({ kind: 'unknown', message: 'no answer: connection closed before the answer was complete (UND_ERR_SOCKET)' });
+    expect(result).toEqual({ kind: 'unknown', message: 'no answer: connection closed before the answer was complete (UND_ERR_SOCKET)', finished: false });
     expect(server.requests).toHaveLength(1);
   });
 
   test('connection dropped in the middle of a 201: unknown, with the status that came', async () => {
     const server = await serve((_req, res) => dropMidAnswer(res, 201));
     const { client } = clientFor(server.url);
-    expect(await client.createClientPackage(body)).toMatchObject({ kind: 'unknown', httpStatus: 201 });
+    expect(await client.createClientPackage(body)).toMatchObject({ kind: 'unknown', httpStatus: 201, finished: false });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -436,6 +450,7 @@ describe('createClientPackage', () => {
       kind: 'unknown',
       httpStatus: 201,
       message: `the create answered 201 but the answer could not be read (HTTP 201: the answer was larger than ${MAX_ANSWER_BYTES} bytes)`,
+      finished: true,
     });
     expect(server.requests).toHaveLength(1);
   });
@@ -445,7 +460,7 @@ describe('createClientPackage', () => {
       setTimeout(() => json(res, 201, ok({ client_package: clientPackageRow(1) })), 1_000);
     });
     const { client } = clientFor(server.url, { responseTimeoutMs: 150 });
-    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', message: 'no answer: no answer in time (UND_ERR_HEADERS_TIMEOUT)' });
+    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', message: 'no answer: no answer in time (UND_ERR_HEADERS_TIMEOUT)', finished: false });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -468,12 +483,12 @@ describe('createClientPackage', () => {
     expect(pauses()).toEqual([3000]);
   });
 
-  test('connection refused: unknown (nothing was sent, but the caller reads back anyway)', async () => {
+  test('connection refused: unknown, and finished (nothing was sent, but the caller reads back anyway)', async () => {
     const server = await serve(() => {});
     const url = server.url;
     await server.close();
     const { client } = clientFor(url);
-    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', message: 'no answer: connection refused (ECONNREFUSED)' });
+    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', message: 'no answer: connection refused (ECONNREFUSED)', finished: true });
   });
 });
 

@@ -37,9 +37,35 @@ describe('Journal', () => {
 
     const second = await Journal.open(path, RUN);
     expect(second.resumed).toBe(true);
-    expect(second.priorState('a')).toEqual({ before: ['cp_1'], attempts: 2 });
+    // The create of attempt 2 never got an answer: it may still be under way.
+    expect(second.priorState('a')).toEqual({ before: ['cp_1'], attempts: 2, unsettledSince: 'unanswered' });
     expect(second.priorState('b')?.done).toMatchObject({ status: 'created', clientPackageId: 'cp_2' });
     expect(second.priorState('c')?.done).toBeUndefined();
+    await second.close();
+  });
+
+  it('remembers when a create may still be under way, and since when', async () => {
+    const path = await fresh();
+    const first = await Journal.open(path, RUN);
+    await first.intent('sent', [], 1);
+    await first.intent('gateway', [], 1);
+    await first.unclear('gateway', 1_000_000, false);
+    await first.intent('platform', [], 1);
+    await first.unclear('platform', 1_000_000, true);
+    await first.intent('given up', [], 1);
+    await first.unclear('given up', 1_000_000, false);
+    await first.outcome('given up', { sourceRow: 5, status: 'failed', message: 'not created after 1 attempt' });
+    await first.intent('sent again', [], 1);
+    await first.unclear('sent again', 1_000_000, false);
+    await first.intent('sent again', [], 2);
+    await first.close();
+
+    const second = await Journal.open(path, RUN);
+    expect(second.priorState('sent')?.unsettledSince).toBe('unanswered');
+    expect(second.priorState('gateway')?.unsettledSince).toBe(1_000_000);
+    expect(second.priorState('platform')?.unsettledSince).toBeUndefined();
+    expect(second.priorState('given up')?.unsettledSince).toBeUndefined();
+    expect(second.priorState('sent again')).toEqual({ before: [], attempts: 2, unsettledSince: 'unanswered' });
     await second.close();
   });
 
@@ -110,13 +136,13 @@ describe('Journal', () => {
     await j.close();
     await appendFile(path, '{"k":"intent","key":"K9","bef');
     const next = await Journal.open(path, RUN);
-    expect(next.priorState('K0')).toEqual({ before: [], attempts: 1 });
+    expect(next.priorState('K0')).toMatchObject({ before: [], attempts: 1 });
     await next.intent('K1', ['cp_1'], 1);
     await next.intent('K2', ['cp_2'], 1);
     await next.close();
     const after = await Journal.open(path, RUN);
-    expect(after.priorState('K1')).toEqual({ before: ['cp_1'], attempts: 1 });
-    expect(after.priorState('K2')).toEqual({ before: ['cp_2'], attempts: 1 });
+    expect(after.priorState('K1')).toMatchObject({ before: ['cp_1'], attempts: 1 });
+    expect(after.priorState('K2')).toMatchObject({ before: ['cp_2'], attempts: 1 });
     expect(after.priorState('K9')).toBeUndefined();
     await after.close();
   });

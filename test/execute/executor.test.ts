@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RowExecutor, type RowExecutorOptions } from '../../src/execute/executor.js';
 import { Journal } from '../../src/execute/journal.js';
+import type { CreateBody } from '../../src/execute/api-types.js';
 import type { AssignmentRecord } from '../../src/pipeline/types.js';
 import { Lookups } from '../../src/resolve/lookups.js';
 import { indexPackages } from '../../src/resolve/resolve.js';
@@ -21,8 +22,20 @@ async function journalIn(dir: string): Promise<Journal> {
   return Journal.open(join(dir, 'results.csv.journal'), RUN);
 }
 
-function executor(platform: FakePlatform, extra: Partial<RowExecutorOptions> = {}) {
-  const delays: number[] = [];
+/** Time that moves only when the executor sleeps, starting at `at`. */
+function virtualClock(at = 1_700_000_000_000) {
+  const clock = { at, delays: [] as number[] };
+  return {
+    clock,
+    now: () => clock.at,
+    sleep: async (ms: number) => {
+      clock.delays.push(ms);
+      clock.at += ms;
+    },
+  };
+}
+
+function executor(platform: FakePlatform, extra: Partial<RowExecutorOptions> = {}, time = virtualClock()) {
   const ex = new RowExecutor({
     api: platform,
     lookups: new Lookups(platform),
@@ -30,12 +43,40 @@ function executor(platform: FakePlatform, extra: Partial<RowExecutorOptions> = {
     onExisting: 'skip',
     dryRun: false,
     retries: 5,
-    sleep: async (ms) => void delays.push(ms),
+    now: time.now,
+    sleep: time.sleep,
     random: () => 0.5,
     readBackDelayMs: 0,
     ...extra,
   });
-  return { ex, delays, run: (r: AssignmentRecord) => ex.execute(r, identityKey(r)) };
+  return { ex, delays: time.clock.delays, clock: time.clock, run: (r: AssignmentRecord) => ex.execute(r, identityKey(r)) };
+}
+
+/**
+ * A platform that answers the next create unclearly (a gateway's 504: `finished` false) and makes the
+ * package `afterMs` later, as a platform still at it when its gateway gave up does.
+ */
+function commitsLate(platform: FakePlatform, clock: { at: number }, afterMs: number): void {
+  const create = platform.createClientPackage.bind(platform);
+  const list = platform.listClientPackages.bind(platform);
+  let late: { body: CreateBody; at: number } | undefined;
+  let first = true;
+  platform.createClientPackage = async (body) => {
+    if (!first) return create(body);
+    first = false;
+    platform.posts.push(body);
+    late = { body, at: clock.at + afterMs };
+    return { kind: 'unknown', httpStatus: 504, message: 'Gateway Time-out', finished: false };
+  };
+  platform.listClientPackages = async (clientId) => {
+    if (late && clock.at >= late.at) {
+      const { body } = late;
+      late = undefined;
+      await create(body);
+      platform.posts.pop(); // made by the first post, not a second one
+    }
+    return list(clientId);
+  };
 }
 
 describe('RowExecutor', () => {
@@ -107,15 +148,94 @@ describe('RowExecutor', () => {
     expect(platform.duplicates()).toEqual([]);
   });
 
-  it.each(['drop-before', '500-before'] as const)('retries after %s once the read-back shows nothing', async (fault) => {
+  it('retries after a 500 of the platform itself once the read-back shows nothing, without waiting for it to settle', async () => {
     const platform = new FakePlatform(CLIENTS, PACKAGES);
-    platform.faults = [fault, fault];
+    platform.faults = ['500-before', '500-before'];
     const { run, delays } = executor(platform);
     const outcome = await run(record(2));
     expectOutcome(outcome, { status: 'created' });
     expect(outcome.attempts).toBe(3);
     expect(platform.created).toHaveLength(1);
-    expect(delays.filter((d) => d > 0).length).toBe(2);
+    expect(delays.filter((d) => d > 0)).toEqual([125, 250]); // the backoff, nothing more
+  });
+
+  it('sends again after a dropped connection only once the create has had its time to finish and is still not there', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    platform.faults = ['drop-before', 'drop-before'];
+    const { run, delays } = executor(platform, { settleMs: 30_000 });
+    const outcome = await run(record(2));
+    expectOutcome(outcome, { status: 'created' });
+    expect(outcome.attempts).toBe(3);
+    expect(platform.created).toHaveLength(1);
+    expect(delays.filter((d) => d > 0)).toEqual([30_000, 125, 30_000, 250]);
+  });
+
+  it.each([
+    ['3 s after a 504', 3_000],
+    ['59 s after a 504', 59_000],
+  ])('a create the platform makes %s is found when read back, and never sent again', async (_when, afterMs) => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const { run, clock } = executor(platform, { readBackDelayMs: 1_000 });
+    commitsLate(platform, clock, afterMs);
+    const outcome = await run(record(2));
+    expectOutcome(outcome, { status: 'created', messageIncludes: 'confirmed by reading back after: Gateway Time-out' });
+    expect(platform.posts).toHaveLength(1);
+    expect(platform.created).toHaveLength(1);
+    expect(outcome.clientPackageId).toBe(platform.created[0]!.id);
+  });
+
+  it('a create still not there when its time to settle is up is sent again, once', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const { run, clock } = executor(platform, { settleMs: 10_000 });
+    commitsLate(platform, clock, 10 * 60_000);
+    expectOutcome(await run(record(2)), { status: 'created', messageIncludes: 'Gold 10 Pack' });
+    expect(platform.posts).toHaveLength(2);
+  });
+
+  it('stopped while a create settles: outcome unknown, not sent again, and a rerun waits out the rest before reading back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const time = virtualClock();
+    const controller = new AbortController();
+    const stopping: typeof time = {
+      ...time,
+      sleep: async (ms) => {
+        await time.sleep(ms >= 60_000 ? 20_000 : ms); // Ctrl-C 20 s into the wait
+        if (ms >= 60_000) controller.abort();
+      },
+    };
+    commitsLate(platform, time.clock, 45_000);
+    const journal = await journalIn(dir);
+    const first = await executor(platform, { journal, signal: controller.signal }, stopping).run(record(2));
+    expectOutcome(first, { status: 'failed', messageIncludes: 'the run stopped before the platform had had its time to finish it' });
+    expect(first.code).toBe('OUTCOME_UNKNOWN');
+    expect(platform.posts).toHaveLength(1);
+    await journal.close();
+
+    // Rerun 5 s later: the create answered 20 s ago is given its other 40 s, then read back.
+    time.clock.at += 5_000;
+    const second = executor(platform, { journal: await journalIn(dir) }, time);
+    const outcome = await second.run(record(2));
+    expectOutcome(outcome, { status: 'created', messageIncludes: 'confirmed by reading back' });
+    expect(time.clock.delays.at(-1)).toBe(35_000);
+    expect(platform.posts).toHaveLength(1);
+    expect(platform.duplicates()).toEqual([]);
+  });
+
+  it('a rerun after a run killed while its create was out waits the settle time from its own start before sending it again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const killed = await journalIn(dir);
+    await killed.intent(identityKey(record(2)), [], 1); // then the process died, the create out
+    await killed.close();
+    const time = virtualClock();
+    commitsLate(platform, time.clock, 50_000);
+    await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' }); // the killed run's create
+    const { run, delays } = executor(platform, { journal: await journalIn(dir) }, time);
+    const outcome = await run(record(2));
+    expectOutcome(outcome, { status: 'created', messageIncludes: 'confirmed by reading back' });
+    expect(delays).toEqual([60_000]);
+    expect(platform.posts).toHaveLength(1);
   });
 
   it('gives up after --retries with the last error and nothing created', async () => {
@@ -236,6 +356,8 @@ describe('RowExecutor', () => {
 
     const resumed = await journalIn(dir);
     expect(resumed.priorState(identityKey(r))?.before).toEqual([]);
+    // Never sent, so nothing to give time to settle.
+    expect(resumed.priorState(identityKey(r))?.unsettledSince).toBeUndefined();
     await resumed.close();
   });
 

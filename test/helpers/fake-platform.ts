@@ -36,8 +36,8 @@ export class FakePlatform {
   async createClientPackage(body: CreateBody): Promise<CreateResult> {
     this.posts.push(body);
     const fault = this.faults.shift() ?? 'ok';
-    if (fault === 'drop-before') return { kind: 'unknown', message: 'socket closed before an answer' };
-    if (fault === '500-before') return { kind: 'unknown', httpStatus: 500, message: 'internal error' };
+    if (fault === 'drop-before') return { kind: 'unknown', message: 'socket closed before an answer', finished: false };
+    if (fault === '500-before') return { kind: 'unknown', httpStatus: 500, message: 'internal error', finished: true };
     if (fault === '422') return { kind: 'rejected', httpStatus: 422, message: 'package inactive' };
     const made: ClientPackage = {
       id: `cp_${this.nextId++}`,
@@ -49,8 +49,8 @@ export class FakePlatform {
       currency: 'USD',
     };
     this.created.push(made);
-    if (fault === 'drop-after') return { kind: 'unknown', message: 'socket closed before an answer' };
-    if (fault === '500-after') return { kind: 'unknown', httpStatus: 500, message: 'internal error' };
+    if (fault === 'drop-after') return { kind: 'unknown', message: 'socket closed before an answer', finished: false };
+    if (fault === '500-after') return { kind: 'unknown', httpStatus: 500, message: 'internal error', finished: true };
     return { kind: 'created', clientPackage: made, httpStatus: 201 };
   }
 

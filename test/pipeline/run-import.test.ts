@@ -166,7 +166,8 @@ describe('runImport against the sandbox', () => {
     const dir = await tempDir();
     const rows = creatableRows(60, 20);
     const file = await writePlannedCsv(dir, rows);
-    const result = await runImport({ file, ...connection(s), rate: 60, concurrency: 8, retries: 8 });
+    // The sandbox drops before committing and never commits later: a short settle is enough here.
+    const result = await runImport({ file, ...connection(s), rate: 60, concurrency: 8, retries: 8, settle: 0.05 });
 
     expect(result.summary.counts.created).toBe(60);
     expect(s.inspect.duplicates()).toEqual([]);
@@ -177,6 +178,21 @@ describe('runImport against the sandbox', () => {
     expect(statuses).toEqual(expect.arrayContaining(['429', '500', 'dropped']));
     const out = await readCsvObjects(result.files.results);
     expect(new Set(out.map((r) => r.client_package_id)).size).toBe(60);
+  });
+
+  it('creates that a gateway gave up on (504) while the platform went on to make them are found by reading back once settled, never made twice', async () => {
+    const s = await start({ lateCommit: 0.3, lateCommitMs: 2_500, seed: 5 });
+    const rows = creatableRows(40, 10);
+    const file = await writePlannedCsv(await tempDir(), rows);
+    const result = await runImport({ file, ...connection(s), rate: 200, concurrency: 8, settle: 4 });
+
+    expectEachCreatedOnce(s, result, 40);
+    expect(s.inspect.requests().byRoute['POST /platform/v1/payment/client_packages']?.['504']).toBeGreaterThan(5);
+    const out = await readCsvObjects(result.files.results);
+    const confirmed = out.filter((r) => r.message?.includes('confirmed by reading back after: The upstream server did not answer in time'));
+    expect(confirmed.length).toBe(s.inspect.requests().byRoute['POST /platform/v1/payment/client_packages']?.['504']);
+    expect(confirmed.every((r) => r.status === 'created' && r.attempts === '1' && r.http_status === '504')).toBe(true);
+    expect(new Set(out.map((r) => r.client_package_id)).size).toBe(40);
   });
 
   it('stops on Ctrl-C with unreached rows pending, and a second run finishes them without duplicates', async () => {
@@ -230,7 +246,9 @@ describe('runImport against the sandbox', () => {
       lockTiming.refreshMs = refreshMs;
     }
     await rm(lock); // the other run has ended
-    expectEachCreatedOnce(s, await resumedImport({ file, ...connection(s), rate: 200 }), 40);
+    // The create that may have left as the lock went never had its answer journaled: the rerun gives it
+    // --settle from its own start before reading back (the sandbox makes a package at once, or never).
+    expectEachCreatedOnce(s, await resumedImport({ file, ...connection(s), rate: 200, settle: 0.5 }), 40);
   });
 
   it('a run refused at the preflight leaves the files of an interrupted run as they were, and the run after it resumes', async () => {

@@ -86,6 +86,31 @@ describe('dropAfter', () => {
   });
 });
 
+describe('lateCommit', () => {
+  it('answers about that share of creates with a gateway 504 at once, and makes each of those packages lateCommitMs later', async () => {
+    const s = await start({ lateCommit: 0.25, lateCommitMs: 300, seed: 13 });
+    const outcomes = await createSequence(s, 200);
+    const late = outcomes.flatMap((o, i) => (o === 504 ? [day(i)] : []));
+    expect(late.length / outcomes.length).toBeGreaterThan(0.19);
+    expect(late.length / outcomes.length).toBeLessThan(0.31);
+    const made = () => (s.inspect.clientPackages('cl_bob') as Array<{ valid_from: string }>).map((p) => p.valid_from);
+    const answered = outcomes.filter((o) => o === 201).length;
+    // The last 504 was answered moments ago: its package is not there yet.
+    expect(made()).not.toContain(late.at(-1));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(made()).toEqual(expect.arrayContaining(late));
+    expect(s.inspect.created()).toHaveLength(answered + late.length);
+    expect(s.inspect.duplicates()).toEqual([]);
+  });
+
+  it('answers in the gateway\'s shape, not the platform\'s', async () => {
+    const s = await start({ lateCommit: 1, seed: 1 });
+    const reply = await call(`${s.fallbackUrl}${CREATE}`, { body: createBody() });
+    expect(reply.status).toBe(504);
+    expect(reply.json).toMatchObject({ success: false, errors: [{ code: 'gateway_timeout' }] });
+  });
+});
+
 describe('seed', () => {
   async function faultSequence(seed: number): Promise<Array<number | 'dropped'>> {
     const s = await startSandbox({ data: fixtureData(), failRate: 0.2, dropBefore: 0.1, dropAfter: 0.1, seed });
