@@ -4,8 +4,10 @@
 // loop, or while the write before was under way) to a file opened for synchronous data writes: a write
 // is durable when it returns, in one system call.
 import { close, constants, fdatasync, ftruncate, open, write } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { fileErrorText, RunError } from '../errors.js';
@@ -143,6 +145,7 @@ export class Journal {
     readonly path: string,
     private readonly fd: number,
     private readonly lock: RunLock,
+    private readonly sheetLock: RunLock | undefined,
     private readonly run: JournalRun,
     private readonly state: OpenedState,
   ) {
@@ -157,17 +160,21 @@ export class Journal {
    * until this run writes its first line, which empties it first. So a run that sends nothing (a
    * refused token, a Ctrl-C before the first row) destroys nothing.
    */
-  static async open(path: string, run: JournalRun): Promise<Journal> {
-    const lock = await RunLock.acquire(`${path}.lock`);
+  static async open(path: string, run: JournalRun, sheet?: string): Promise<Journal> {
+    // With `sheet`, another run of that very file on this machine is refused too, whatever its results path.
+    const sheetLock = sheet === undefined ? undefined : await RunLock.acquire(await sheetLockPath(sheet));
+    let lock: RunLock | undefined;
     try {
-      return await Journal.load(path, run, lock);
+      lock = await RunLock.acquire(`${path}.lock`);
+      return await Journal.load(path, run, lock, sheetLock);
     } catch (error) {
-      await lock.release();
+      await lock?.release();
+      await sheetLock?.release();
       throw error;
     }
   }
 
-  private static async load(path: string, run: JournalRun, lock: RunLock): Promise<Journal> {
+  private static async load(path: string, run: JournalRun, lock: RunLock, sheetLock?: RunLock): Promise<Journal> {
     const prior = new Map<string, PriorState>();
     let created = false;
     const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
@@ -185,7 +192,7 @@ export class Journal {
     const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
     const otherRun = !sameRun && bytes.length > 0;
     const unsettledElsewhere = otherRun && header?.k === 'run' ? unsettledIn(lines, header) : undefined;
-    const journal = new Journal(path, fd, lock, run, {
+    const journal = new Journal(path, fd, lock, sheetLock, run, {
       prior,
       resumed: sameRun && lines.length > 1,
       otherRun,
@@ -209,6 +216,11 @@ export class Journal {
   priorState(key: string): PriorState | undefined {
     this.visited.add(key);
     return this.state.prior.get(key);
+  }
+
+  /** The finished outcomes an earlier run left, by row key. */
+  *finishedOutcomes(): Iterable<[string, Omit<RowOutcome, 'sourceRow'>]> {
+    for (const [key, state] of this.state.prior) if (state.done) yield [key, state.done];
   }
 
   /** Whether an earlier run left rows this run has not come to (a `--limit`, or rows since edited out of the sheet). */
@@ -272,6 +284,7 @@ export class Journal {
       if (removeFile) await rm(this.path, { force: true });
     } finally {
       await this.lock.release();
+      await this.sheetLock?.release();
     }
   }
 
@@ -314,6 +327,20 @@ export class Journal {
     }
     this.flushing = undefined;
   }
+}
+
+/**
+ * Where this machine's lock of a sheet file lives: named by the file itself (its device and inode), so
+ * another path to it (a link, other letter case) names the same lock, in a folder of this user's.
+ */
+export async function sheetLockPath(sheet: string): Promise<string> {
+  const { dev, ino } = await stat(sheet, { bigint: true });
+  const name = ino > 0n ? `${dev}-${ino}` : createHash('sha256').update(await realpath(sheet)).digest('hex').slice(0, 32);
+  // By uid where there is one: a container's user may have no name.
+  const user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
+  const dir = join(tmpdir(), `client-packages-${user}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return join(dir, `sheet-${name}.lock`);
 }
 
 const runLine = (run: JournalRun): RunLine => ({ k: 'run', v: 1, ...run });

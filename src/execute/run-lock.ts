@@ -248,7 +248,9 @@ export class RunLock {
     // may be already. Either is left, and judged by the next run.
     if (this.lost || !settled || sinceMs(this.confirmed) >= limitMs) return;
     if (!(await this.isOurs().catch(() => false))) return;
-    await rm(this.path, { force: true });
+    // A lock that cannot be removed (its folder made read-only meanwhile) is a dead run's lock to the
+    // next run, which takes it over: what ended this run is what its user needs to hear.
+    await rm(this.path, { force: true }).catch(() => undefined);
   }
 }
 

@@ -87,7 +87,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter });
     const journalOpening = options.dryRun
       ? undefined
-      : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection)));
+      : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection), options.file));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     lockedBy = journal;
     if (journal) await refuseToLoseCreatesElsewhere(journal, writer);

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
 import { Journal } from '../../src/execute/journal.js';
@@ -193,6 +193,26 @@ describe('runImport against the sandbox', () => {
     expect(confirmed.length).toBe(s.inspect.requests().byRoute['POST /platform/v1/payment/client_packages']?.['504']);
     expect(confirmed.every((r) => r.status === 'created' && r.attempts === '1' && r.http_status === '504')).toBe(true);
     expect(new Set(out.map((r) => r.client_package_id)).size).toBe(40);
+  });
+
+  it('a second import of the same sheet file is refused while one runs, whatever its --out and however the path is written', async () => {
+    const s = await start({ latencyMs: 100 });
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(30, 3));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = runImport({ file, ...connection(s), concurrency: 2, out: join(dir, 'a.results.csv') }, { progress: (p) => (p.done > 0 ? started() : undefined) });
+    await running;
+    const samePath = join(dir, '..', basename(dir), '.', 'import.csv');
+    await expect(runImport({ file: samePath, ...connection(s), out: join(dir, 'b.results.xlsx') })).rejects.toMatchObject({
+      code: 'RUN_IN_PROGRESS',
+      message: expect.stringContaining(`Another import of this sheet is running (process ${process.pid})`),
+    });
+    expectEachCreatedOnce(s, await first, 30);
+    // Once it has ended, the same sheet with another --out runs, and finds every package made.
+    const second = await runImport({ file: samePath, ...connection(s), out: join(dir, 'b.results.xlsx') });
+    expect(second.summary.counts.skipped).toBe(30);
+    expect(s.inspect.duplicates()).toEqual([]);
   });
 
   it('stops on Ctrl-C with unreached rows pending, and a second run finishes them without duplicates', async () => {
