@@ -53,8 +53,14 @@ const RUN_AGAIN = 'Run the same command again: it reads back first, and sends it
 export const INTERRUPTED_MESSAGE = 'not sent: the run was interrupted; run the same command again to resume';
 
 export class RowExecutor {
-  /** Resolved (client, package, valid_from) of the rows of this run: two rows never create the same package. */
-  private readonly claimed = new Map<string, number>();
+  /**
+   * Resolved (client, package, valid_from), and the row that has it: two rows never create the same
+   * package. Rows claim in sheet order, so the later of two is the duplicate; what an earlier run of
+   * the sheet made is claimed from the start, whatever row of this run comes to it first.
+   */
+  private readonly claimed = new Map<string, Claim>();
+  /** Settles once every row started so far has claimed what it resolved to, or ended without. */
+  private lastTurn: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly settleMs: number;
   private readonly startedAt: number;
@@ -63,12 +69,39 @@ export class RowExecutor {
     this.now = options.now ?? Date.now;
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.startedAt = this.now();
+    for (const [key, done] of options.journal?.finishedOutcomes() ?? []) {
+      const { resolvedClientId, resolvedPackageId } = done;
+      if (resolvedClientId === undefined || resolvedPackageId === undefined) continue;
+      this.claimed.set(`${resolvedClientId}|${resolvedPackageId}|${validFromOfKey(key)}`, { key, earlier: done });
+    }
   }
 
   async execute(record: AssignmentRecord, key: string): Promise<RowOutcome> {
+    const previous = this.lastTurn;
+    let ended!: () => void;
+    this.lastTurn = new Promise<void>((resolve) => (ended = resolve));
+    try {
+      return await this.executeInTurn(record, key, previous, ended);
+    } finally {
+      // A row that ended before claiming hands its turn on once every row before it has had theirs.
+      void previous.then(ended);
+    }
+  }
+
+  private async executeInTurn(record: AssignmentRecord, key: string, previous: Promise<void>, claimed: () => void): Promise<RowOutcome> {
     const { journal, packages, signal } = this.options;
     const prior = journal?.priorState(key);
-    if (prior?.done) return { ...prior.done, sourceRow: record.sourceRow };
+    if (prior?.done) {
+      const earlier = [...this.claimed.values()].find((c) => c.key === key);
+      if (earlier) earlier.row ??= record.sourceRow;
+      const { price } = prior.done;
+      if (record.price !== undefined && price !== undefined && Number(record.price) !== Number(price)) {
+        // The sheet was edited since: what was made stands, and the person reconciling must see the gap.
+        const message = `${prior.done.message} (the sheet now says ${record.price}, but the package was made at ${price} by an earlier run: change it on the platform if that is wrong)`;
+        return { ...prior.done, message, sourceRow: record.sourceRow };
+      }
+      return { ...prior.done, sourceRow: record.sourceRow };
+    }
     if (signal?.aborted) return pendingOutcome(record.sourceRow);
 
     const client = await this.resolveClientOf(record);
@@ -79,12 +112,18 @@ export class RowExecutor {
     const ids = { resolvedClientId: client.value.id, resolvedPackageId: pkg.id };
 
     const identity = `${client.value.id}|${pkg.id}|${record.validFrom}`;
-    const firstRow = this.claimed.get(identity);
-    if (firstRow !== undefined) {
-      const message = `same client, package and valid_from as row ${firstRow}`;
+    await previous;
+    const owner = this.claimed.get(identity);
+    if (owner !== undefined) {
+      const message =
+        owner.row !== undefined
+          ? `same client, package and valid_from as row ${owner.row}`
+          : `same client, package and valid_from as a row an earlier run of this sheet ${owner.earlier?.status ?? 'created'}` +
+            `${owner.earlier?.clientPackageId ? ` (${owner.earlier.clientPackageId})` : ''}`;
       return { sourceRow: record.sourceRow, status: 'duplicate', code: 'DUPLICATE', message, ...ids };
     }
-    this.claimed.set(identity, record.sourceRow);
+    this.claimed.set(identity, { key, row: record.sourceRow });
+    claimed();
 
     let existing = await this.existingMatches(record, client.value, pkg);
     if (!existing.ok) return { ...existing.outcome, ...ids };
@@ -305,6 +344,20 @@ export class RowExecutor {
       return lookupFailed(record, `reading the client's existing packages failed: ${what}`);
     }
   }
+}
+
+interface Claim {
+  /** The journal key of the row that has it. */
+  readonly key: string;
+  /** Its row in this run, once come to. */
+  row?: number;
+  /** Set when an earlier run finished it. */
+  readonly earlier?: Omit<RowOutcome, 'sourceRow'>;
+}
+
+/** A row's journal key (validate's identityKey) ends with its valid_from, after the last bar. */
+function validFromOfKey(key: string): string {
+  return key.slice(key.lastIndexOf('|') + 1);
 }
 
 function matches(p: ClientPackage, pkg: Package, record: AssignmentRecord): boolean {

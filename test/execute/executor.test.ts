@@ -132,6 +132,43 @@ describe('RowExecutor', () => {
     expect(platform.created).toHaveLength(1);
   });
 
+  it('marks the later row as duplicate even when the earlier one resolves last', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    // The email takes a while to look up; the client_id row needs no lookup at all.
+    const lookups = new Lookups({
+      searchClientsByEmail: async (email) => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return platform.searchClientsByEmail(email);
+      },
+      listClientPackages: (id) => platform.listClientPackages(id),
+    });
+    const { run } = executor(platform, { lookups });
+    const [byEmail, byId] = await Promise.all([run(record(2)), run(record(3, { clientEmail: undefined, clientId: 'cl_ann' }))]);
+    expectOutcome(byEmail, { status: 'created', sourceRow: 2 });
+    expectOutcome(byId, { status: 'duplicate', messageIncludes: 'as row 2' });
+    expect(platform.posts).toHaveLength(1);
+  });
+
+  it.each(['skip', 'create'] as const)(
+    'with --on-existing %s, a row resolving to what an earlier run of the sheet made is a duplicate on the rerun, never made again',
+    async (onExisting) => {
+      const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+      const platform = new FakePlatform(CLIENTS, PACKAGES);
+      const canary = await journalIn(dir);
+      expectOutcome(await executor(platform, { journal: canary, onExisting }).run(record(3)), { status: 'created' });
+      await canary.close();
+
+      // The whole sheet: row 2 names the same client by id and comes first.
+      const whole = executor(platform, { journal: await journalIn(dir), onExisting });
+      const byId = await whole.run(record(2, { clientEmail: undefined, clientId: 'cl_ann' }));
+      expectOutcome(byId, { status: 'duplicate', messageIncludes: `an earlier run of this sheet created (${platform.created[0]!.id})` });
+      expectOutcome(await whole.run(record(3)), { status: 'created', sourceRow: 3 });
+      expectOutcome(await whole.run(record(4, { clientEmail: undefined, clientId: 'cl_ann' })), { status: 'duplicate', messageIncludes: 'as row 3' });
+      expect(platform.posts).toHaveLength(1);
+      expect(platform.duplicates()).toEqual([]);
+    },
+  );
+
   it('sends nothing on a dry run', async () => {
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     const outcome = await executor(platform, { dryRun: true }).run(record(2));
@@ -312,6 +349,17 @@ describe('RowExecutor', () => {
     const resumed = executor(platform, { journal: await journalIn(dir), onExisting: 'create' });
     const outcome = await resumed.run(record(7));
     expectOutcome(outcome, { status: 'created', sourceRow: 7 });
+    expect(platform.posts).toHaveLength(1);
+  });
+
+  it('a finished row whose price was edited in the sheet since keeps what was made, and says the price differs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const first = await journalIn(dir);
+    await executor(platform, { journal: first }).run(record(2, { price: '10.5' }));
+    await first.close();
+    const outcome = await executor(platform, { journal: await journalIn(dir) }).run(record(2, { price: '99' }));
+    expectOutcome(outcome, { status: 'created', messageIncludes: 'the sheet now says 99, but the package was made at 10.5 by an earlier run' });
     expect(platform.posts).toHaveLength(1);
   });
 
