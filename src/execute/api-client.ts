@@ -121,6 +121,11 @@ export class ApiClient {
     if (/[\x00-\x1f\x7f]/.test(this.token)) {
       throw new RunError('CONFIG', 'PLATFORM_STAFF_TOKEN contains a line break or another control character; set it again.');
     }
+    // An HTTP header carries bytes, not text: a character past Latin-1 (a typographic quote or dash
+    // pasted from a document) cannot be sent at all.
+    if (/[^\x20-\xff]/u.test(this.token)) {
+      throw new RunError('CONFIG', 'PLATFORM_STAFF_TOKEN contains a character a token cannot have, perhaps from copying it out of a document; copy it again from the platform.');
+    }
     // Every read waiting out a retry listens for close(): many at once is expected, not a leak.
     setMaxListeners(0, this.closing.signal);
     this.sleep = options.sleep ?? ((ms) => delay(ms, undefined, { signal: this.closing.signal }));

@@ -250,4 +250,11 @@ describe('the token', () => {
     expect(create).toThrow(RunError);
     expect(create).toThrow(/line break/);
   });
+
+  test.each(['tok€n', 'token”', 'tok—en'])('a token with a character past Latin-1 (%s) is refused with a reason, never shown', (token) => {
+    const limiter = createLimiter({ rate: 1, concurrency: 1 });
+    const create = () => new ApiClient({ apiUrl: 'https://a.example', fallbackUrl: 'https://a.example', token, limiter, retries: 0, concurrency: 1 });
+    expect(create).toThrow(RunError);
+    expect(create).toThrow('PLATFORM_STAFF_TOKEN contains a character a token cannot have, perhaps from copying it out of a document; copy it again from the platform.');
+  });
 });
