@@ -33,7 +33,7 @@ function readCommandOptions(command: Command): Command {
  * nothing there (it sends nothing), so one set of flags serves both commands.
  */
 function acceptingImportOptions(command: Command): Command {
-  for (const flag of ['--concurrency <n>', '--rate <n>', '--retries <n>', '--settle <seconds>', '--on-existing <mode>', '--env-file <path>', '--sandbox']) {
+  for (const flag of ['--concurrency <n>', '--rate <n>', '--retries <n>', '--settle <seconds>', '--timeout <seconds>', '--on-existing <mode>', '--env-file <path>', '--sandbox']) {
     command.addOption(new Option(flag).hideHelp());
   }
   return command;
@@ -98,6 +98,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--concurrency <n>', 'requests in flight at most (default 8)')
     .option('--rate <n>', 'API requests per second, all endpoints together (default: none, as fast as --concurrency allows; a 429 slows the run down)')
     .option('--retries <n>', 'retries of a 5xx or network error (default 5)')
+    .option('--timeout <seconds>', 'how long a request waits for its answer (default 60)')
     .option('--settle <seconds>', 'time a create with no clear answer (a timeout, a dropped connection, a gateway error) is given to finish on the platform before it is read back and, if not there, sent again (default 60)')
     .addOption(new Option('--on-existing <mode>', 'a package with the same valid_from exists').choices(['skip', 'create']).default('skip'))
     .option('--env-file <path>', 'read PLATFORM_* settings from this file')

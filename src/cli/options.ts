@@ -23,6 +23,7 @@ export interface ImportFlags extends ReadFlags {
   rate?: string;
   retries?: string;
   settle?: string;
+  timeout?: string;
   onExisting?: string;
   dryRun?: boolean;
   envFile?: string;
@@ -96,6 +97,7 @@ export function importOptions(file: string, flags: ImportFlags, env: NodeJS.Proc
     ...(flags.rate !== undefined && { rate: positiveNumber('rate', flags.rate) }),
     ...(flags.retries !== undefined && { retries: wholeNumber('retries', flags.retries) }),
     ...(flags.settle !== undefined && { settle: seconds('settle', flags.settle) }),
+    ...(flags.timeout !== undefined && { timeout: seconds('timeout', flags.timeout) }),
     onExisting,
     dryRun: flags.dryRun ?? false,
     sandbox: flags.sandbox ?? false,

@@ -169,12 +169,13 @@ export class ApiClient {
       if (parsed.success && !isErrorEnvelope(reply.json)) return { kind: 'created', clientPackage: parsed.data, httpStatus: status };
       // It answered success but not in a shape we can read: the package may well exist.
       const why = parsed.success || reply.truncated ? reply.message : describeMismatch(parsed.error);
-      return { kind: 'unknown', httpStatus: status, message: `the create answered ${status} but the answer could not be read (${this.clean(why)})`, finished: true };
+      // It may still be settling where it is read back from: given the time a gateway's error is.
+      return { kind: 'unknown', httpStatus: status, message: `the create answered ${status} but the answer could not be read (${this.clean(why)})`, finished: false };
     }
     if (status >= 500 || status < 200) {
-      // The platform's own error ({"status":"Error"}) comes after it handled the request; a gateway's
-      // (a 502, 503 or 504 in any other shape) may come while the platform is still at it.
-      return { kind: 'unknown', httpStatus: status, message: reply.message, finished: isControllerError(reply.json) };
+      // Only the platform's own 500 ({"status":"Error"}) surely comes after it handled the request. A
+      // 502, 503 or 504 may come from a gateway while the platform is still at it, whatever its shape.
+      return { kind: 'unknown', httpStatus: status, message: reply.message, finished: status === 500 && isControllerError(reply.json) };
     }
     // 3xx and 4xx (429 included, once the re-sends ran out): the server did not process it.
     return { kind: 'rejected', httpStatus: status, message: reply.message };

@@ -146,7 +146,7 @@ export function errorText(body: unknown): string | undefined {
 export function isControllerError(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false;
   const { status, error } = body as { status?: unknown; error?: unknown };
-  return typeof status === 'string' && status.toLowerCase() === 'error' && typeof error === 'string';
+  return status === 'Error' && typeof error === 'string';
 }
 
 /** Whether a parsed body is one of the two error envelopes, whatever its HTTP status. */

@@ -52,9 +52,9 @@ export type CreateResult =
       readonly httpStatus?: number;
       readonly message: string;
       /**
-       * The platform is done with this request: its own application answered (an error of its own, or
-       * a success we could not read), or the request never reached it. Otherwise (no answer in time, a
-       * connection dropped after sending, a gateway's error) it may still be creating the package.
+       * The platform is done with this request: its own 500 answered, or the request never reached it.
+       * Otherwise (no answer in time, a connection dropped after sending, any other 5xx, a success we
+       * could not read) it may still be creating the package, or have made it.
        */
       readonly finished: boolean;
     };

@@ -7,7 +7,7 @@ import type { AssignmentRecord, RowOutcome } from '../pipeline/types.js';
 import type { Lookups } from '../resolve/lookups.js';
 import { resolveClient, resolvePackage, type PackageIndex } from '../resolve/resolve.js';
 import type { Client, ClientPackage, CreateBody, CreateResult, Package } from './api-types.js';
-import { ApiError } from './api-client.js';
+import { ApiError, DEFAULT_RESPONSE_TIMEOUT_MS } from './api-client.js';
 import type { Journal } from './journal.js';
 import { createdMessage, skippedMessage, wouldCreateMessage } from './messages.js';
 import { decideRetry } from './retry.js';
@@ -42,6 +42,8 @@ export interface RowExecutorOptions {
   readonly settleMs?: number;
   /** Wall-clock milliseconds, kept in the journal across runs. */
   readonly now?: () => number;
+  /** The longest a create waits for its answer (the API client's). */
+  readonly responseTimeoutMs?: number;
 }
 
 export const DEFAULT_SETTLE_MS = 60_000;
@@ -63,11 +65,13 @@ export class RowExecutor {
   private lastTurn: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly settleMs: number;
+  private readonly responseTimeoutMs: number;
   private readonly startedAt: number;
 
   constructor(private readonly options: RowExecutorOptions) {
     this.now = options.now ?? Date.now;
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+    this.responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     this.startedAt = this.now();
     for (const [key, done] of options.journal?.finishedOutcomes() ?? []) {
       const { resolvedClientId, resolvedPackageId } = done;
@@ -132,23 +136,30 @@ export class RowExecutor {
     const isNew = (p: ClientPackage) => prior?.before !== undefined && !prior.before.includes(p.id);
     // An earlier run's create that may still be under way on the platform: given the rest of its time first.
     if (prior?.unsettledSince !== undefined && !existing.value.some(isNew)) {
-      const since = prior.unsettledSince === 'unanswered' ? this.startedAt : prior.unsettledSince;
-      const left = since + this.settleMs - this.now();
-      if (left > 0) {
-        await this.options.sleep(left, signal);
-        const unsettled = (why: string): RowOutcome => ({
-          sourceRow: record.sourceRow,
-          ...ids,
-          status: 'failed',
-          code: 'OUTCOME_UNKNOWN',
-          message: `outcome unknown: an earlier run sent this create and got no clear answer; ${why}, so it was not sent again. ${RUN_AGAIN}`,
-          attempts: prior.attempts,
-        });
-        if (signal?.aborted) return unsettled('the run stopped before the platform had had its time to finish it');
-        const now = await this.readBack(client.value, pkg, record);
-        if (!now.ok) return unsettled(`reading it back failed (${now.error})`);
-        existing = now;
-      }
+      const since = prior.unsettledSince;
+      // Settled once settleMs has passed since its unclear answer, or since the latest its answer was due.
+      const until =
+        'answeredAt' in since
+          ? since.answeredAt + this.settleMs
+          : since.sentAfter !== undefined
+            ? since.sentAfter + this.responseTimeoutMs + this.settleMs
+            : this.startedAt + this.settleMs;
+      // The journal's times are another moment's wall clock, which may differ or jump: never more than the whole wait.
+      const left = Math.min(Math.max(0, until - this.now()), this.responseTimeoutMs + this.settleMs);
+      const unsettled = (why: string): RowOutcome => ({
+        sourceRow: record.sourceRow,
+        ...ids,
+        status: 'failed',
+        code: 'OUTCOME_UNKNOWN',
+        message: `outcome unknown: an earlier run sent this create and got no clear answer; ${why}, so it was not sent again. ${RUN_AGAIN}`,
+        attempts: prior.attempts,
+      });
+      if (left > 0) await this.options.sleep(left, signal);
+      if (signal?.aborted) return unsettled('the run stopped before the platform had had its time to finish it');
+      // Read now, not the run's first reading of the client (which may date from before it settled).
+      const now = await this.readBack(client.value, pkg, record);
+      if (!now.ok) return unsettled(`reading it back failed (${now.error})`);
+      existing = now;
     }
 
     // A create of an earlier run that never reported back: if a package appeared since, it is ours.
@@ -212,7 +223,7 @@ export class RowExecutor {
     for (let attemptThisRun = 1; ; attemptThisRun++) {
       if (signal?.aborted) return unsent();
       attempts++;
-      await journal?.intent(key, before, attempts);
+      await journal?.intent(key, before, attempts, this.now());
       // The stop may have come while the intent was written: the intent only makes a rerun read back
       // first, and the rerun need not wait for a create that never left.
       if (signal?.aborted) {
@@ -266,7 +277,7 @@ export class RowExecutor {
       });
       let now = await this.readBack(client, pkg, record);
       let landed = now.ok ? now.value.find((p) => !before.includes(p.id)) : undefined;
-      const left = answeredAt + this.settleMs - this.now();
+      const left = Math.min(answeredAt + this.settleMs - this.now(), this.settleMs);
       if (now.ok && !landed && !result.finished && left > 0) {
         await this.options.sleep(left, signal);
         if (signal?.aborted) return unknown('it was not there when read back, and the run stopped before the platform had had its time to finish it');
@@ -274,6 +285,9 @@ export class RowExecutor {
         landed = now.ok ? now.value.find((p) => !before.includes(p.id)) : undefined;
       }
       if (!now.ok) return unknown(`reading it back failed (${now.error})`);
+      if (!landed && result.httpStatus !== undefined && result.httpStatus >= 200 && result.httpStatus < 300) {
+        return unknown('the platform answered that it was made, yet it was not there when read back');
+      }
       if (landed) {
         const outcome: RowOutcome = {
           ...base,

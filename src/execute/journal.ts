@@ -31,6 +31,8 @@ interface IntentLine {
   /** Ids of matching packages the client already had before the first create of this row. */
   readonly before: readonly string[];
   readonly attempt: number;
+  /** Wall-clock milliseconds; absent in journals of earlier versions. */
+  readonly at?: number;
 }
 
 /** A create that got no clear answer, written when that answer came. */
@@ -66,9 +68,10 @@ export interface PriorState {
   readonly done?: Omit<RowOutcome, 'sourceRow'>;
   /**
    * Set when the last create sent may still be under way on the platform: since when its unclear
-   * answer came (wall-clock milliseconds), or 'unanswered' when the run ended before any came.
+   * answer came (wall-clock milliseconds), or, when the run ended before any came, when its intent was
+   * written (undefined in journals of earlier versions).
    */
-  readonly unsettledSince?: number | 'unanswered';
+  readonly unsettledSince?: { readonly answeredAt: number } | { readonly sentAfter: number | undefined };
 }
 
 const REUSABLE = new Set(['created', 'skipped']);
@@ -240,8 +243,8 @@ export class Journal {
   }
 
   /** Durable before the create is sent. */
-  intent(key: string, before: readonly string[], attempt: number): Promise<void> {
-    return this.append({ k: 'intent', key, before, attempt });
+  intent(key: string, before: readonly string[], attempt: number, at: number = Date.now()): Promise<void> {
+    return this.append({ k: 'intent', key, before, attempt, at });
   }
 
   /** Durable before the create is read back: a resumed run gives it the rest of its time to settle. */
@@ -364,10 +367,10 @@ function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
       // The first intent's view is the one that matters: later ones may already include our own package.
       before: state.before ?? line.before,
       attempts: Math.max(state.attempts, line.attempt),
-      unsettledSince: 'unanswered',
+      unsettledSince: { sentAfter: line.at },
     });
   } else if (line.k === 'unclear') {
-    prior.set(line.key, line.finished ? settled : { ...state, unsettledSince: line.at });
+    prior.set(line.key, line.finished ? settled : { ...state, unsettledSince: { answeredAt: line.at } });
   } else if (line.k === 'unsent') {
     prior.set(line.key, settled);
   } else {

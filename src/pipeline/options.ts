@@ -4,7 +4,9 @@ import type { SandboxOptions } from '../sandbox/server.js';
 import type { DateFormat, RunSummary, Status } from './types.js';
 
 /** `rate` Infinity: no rate is kept but --concurrency, until a 429 gives the limiter a rate to keep. */
-export const DEFAULTS = { concurrency: 8, rate: Infinity, retries: 5, settle: 60 } as const;
+export const DEFAULTS = { concurrency: 8, rate: Infinity, retries: 5, settle: 60, timeout: 60 } as const;
+/** Seconds: an hour is longer than any platform keeps at a request, and what a timer can wait. */
+const MAX_SETTLE = 3600;
 
 export interface ReadOptions {
   /** The CSV or XLSX sheet to read. */
@@ -40,6 +42,8 @@ export interface ImportOptions extends ReadOptions {
    * it be sent again.
    */
   readonly settle?: number;
+  /** Seconds a request waits for its answer (default 60). */
+  readonly timeout?: number;
   readonly onExisting?: 'skip' | 'create';
   readonly dryRun?: boolean;
   /** Run against an embedded sandbox instead of `apiUrl` (true for its defaults). */
@@ -77,7 +81,13 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return v;
 }
 
-export function checkedLimits(options: ImportOptions): { concurrency: number; rate: number; retries: number; settleMs: number } {
+export function checkedLimits(options: ImportOptions): {
+  concurrency: number;
+  rate: number;
+  retries: number;
+  settleMs: number;
+  timeoutMs: number;
+} {
   const rate = options.rate ?? DEFAULTS.rate;
   if (options.rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
     throw new RunError('USAGE', `--rate must be a number above 0 (got ${options.rate}).`);
@@ -87,10 +97,15 @@ export function checkedLimits(options: ImportOptions): { concurrency: number; ra
     throw new RunError('USAGE', `--retries must be a whole number of 0 or more (got ${options.retries}).`);
   }
   const settle = options.settle ?? DEFAULTS.settle;
-  if (!(Number.isFinite(settle) && settle >= 0)) {
-    throw new RunError('USAGE', `--settle must be a number of seconds, 0 or more (got ${options.settle}).`);
+  if (!(Number.isFinite(settle) && settle >= 0 && settle <= MAX_SETTLE)) {
+    throw new RunError('USAGE', `--settle must be a number of seconds from 0 to ${MAX_SETTLE} (got ${options.settle}).`);
   }
-  return { concurrency: positiveInteger('concurrency', options.concurrency, DEFAULTS.concurrency), rate, retries, settleMs: settle * 1000 };
+  const timeout = options.timeout ?? DEFAULTS.timeout;
+  if (!(Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_SETTLE)) {
+    throw new RunError('USAGE', `--timeout must be a number of seconds above 0, at most ${MAX_SETTLE} (got ${options.timeout}).`);
+  }
+  const concurrency = positiveInteger('concurrency', options.concurrency, DEFAULTS.concurrency);
+  return { concurrency, rate, retries, settleMs: settle * 1000, timeoutMs: timeout * 1000 };
 }
 
 export function checkReadOptions(options: ReadOptions): void {

@@ -65,6 +65,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     limiter: createLimiter({ rate: limits.rate, concurrency: limits.concurrency }),
     retries: limits.retries,
     concurrency: limits.concurrency,
+    responseTimeoutMs: limits.timeoutMs,
     onRequest,
     beforeCreate: () => lockedBy?.held(),
   });
@@ -111,6 +112,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       dryRun: options.dryRun ?? false,
       retries: limits.retries,
       settleMs: limits.settleMs,
+      responseTimeoutMs: limits.timeoutMs,
       sleep,
       random: Math.random,
       signal: stop.signal,
@@ -207,6 +209,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
         concurrency: String(limits.concurrency),
         retries: String(limits.retries),
         settle: `${limits.settleMs / 1000} s`,
+        timeout: `${limits.timeoutMs / 1000} s`,
         ...(options.sandbox ? { sandbox: 'embedded' } : {}),
         requests: String(requests.total),
         'rate limited (429)': String(requests.rateLimited),

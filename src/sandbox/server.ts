@@ -130,14 +130,17 @@ class RequestHandler {
     }
     const json = readJsonObject(req, body.bytes);
     if (json.kind === 'error') return this.answer(res, route.key, json.answer);
-    if (this.faults.shouldDropBefore()) return this.drop(req, route.key);
-    if (this.faults.shouldCommitLate()) {
+    // Every stream is drawn before any decides, and before the outcome is known, so each advances once
+    // per create whatever the others and the knobs say.
+    const dropBefore = this.faults.shouldDropBefore();
+    const commitLate = this.faults.shouldCommitLate();
+    const dropAfter = this.faults.shouldDropAfter();
+    if (dropBefore) return this.drop(req, route.key);
+    if (commitLate) {
       const body = json.value;
       void this.sleep(this.faults.settings.lateCommitMs).then((open) => open && createClientPackage(this.store, auth, body));
       return this.answer(res, route.key, gatewayError(504, 'gateway_timeout', 'The upstream server did not answer in time'));
     }
-    // Drawn before the outcome is known so the stream advances once per create, valid or not.
-    const dropAfter = this.faults.shouldDropAfter();
     const outcome = createClientPackage(this.store, auth, json.value);
     if (outcome.status === 422) return this.answer(res, route.key, controllerError(422, outcome.message));
     if (dropAfter) {

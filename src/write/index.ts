@@ -134,7 +134,9 @@ class ResultsFiles implements ResultsWriter {
     }
     const { header } = this.options;
     const written = this.results.addRow(resultsRow(row, outcome, header.cells.length));
-    if (!RETRY_STATUSES.has(outcome.status)) return written;
+    // A row whose create may have been made is not one to import again elsewhere: only the same
+    // command, whose journal remembers it, reads it back before sending.
+    if (!RETRY_STATUSES.has(outcome.status) || outcome.code === 'OUTCOME_UNKNOWN') return written;
     const retried = () => this.writeRetry(row, outcome);
     return written ? written.then(retried) : retried();
   }

@@ -406,12 +406,28 @@ describe('createClientPackage', () => {
     expect(await client.createClientPackage(body)).toEqual({ kind: 'rejected', httpStatus: 401, message: 'Unauthorized' });
   });
 
-  test.each([500, 502, 503])('%i from the platform itself: unknown, from exactly one POST, and the platform is done with it', async (status) => {
-    const server = await serve((_req, res) => json(res, status, failure('internal error')));
+  test('500 from the platform itself: unknown, from exactly one POST, and the platform is done with it', async () => {
+    const server = await serve((_req, res) => json(res, 500, failure('internal error')));
     const { client, retryWaits } = clientFor(server.url, { retries: 5 });
-    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', httpStatus: status, message: 'internal error', finished: true });
+    expect(await client.createClientPackage(body)).toEqual({ kind: 'unknown', httpStatus: 500, message: 'internal error', finished: true });
     expect(server.requests).toHaveLength(1);
     expect(retryWaits).toEqual([]);
+  });
+
+  test.each([
+    [502, { status: 'Error', error: 'Bad Gateway' }],
+    [503, { status: 'Error', error: 'Service Unavailable' }],
+    [504, { status: 'Error', error: 'Gateway Timeout' }],
+    [500, { status: 'error', error: 'upstream timeout' }],
+    [500, ''],
+  ])('%i shaped %j: unknown, and not taken for the platform being done with it', async (status, answer) => {
+    const server = await serve((_req, res) => {
+      if (typeof answer === 'string') res.writeHead(status).end(answer);
+      else json(res, status, answer);
+    });
+    const { client } = clientFor(server.url, { retries: 5 });
+    expect(await client.createClientPackage(body)).toMatchObject({ kind: 'unknown', httpStatus: status, finished: false });
+    expect(server.requests).toHaveLength(1);
   });
 
   test.each([
@@ -450,7 +466,7 @@ describe('createClientPackage', () => {
       kind: 'unknown',
       httpStatus: 201,
       message: `the create answered 201 but the answer could not be read (HTTP 201: the answer was larger than ${MAX_ANSWER_BYTES} bytes)`,
-      finished: true,
+      finished: false,
     });
     expect(server.requests).toHaveLength(1);
   });

@@ -29,8 +29,8 @@ describe('Journal', () => {
     const path = await fresh();
     const first = await Journal.open(path, RUN);
     expect(first.resumed).toBe(false);
-    await first.intent('a', ['cp_1'], 1);
-    await first.intent('a', ['cp_1', 'cp_9'], 2);
+    await first.intent('a', ['cp_1'], 1, 1_000);
+    await first.intent('a', ['cp_1', 'cp_9'], 2, 2_000);
     await first.outcome('b', { sourceRow: 3, status: 'created', message: 'created', clientPackageId: 'cp_2' });
     await first.outcome('c', { sourceRow: 4, status: 'failed', message: 'rejected' });
     await first.close();
@@ -38,7 +38,7 @@ describe('Journal', () => {
     const second = await Journal.open(path, RUN);
     expect(second.resumed).toBe(true);
     // The create of attempt 2 never got an answer: it may still be under way.
-    expect(second.priorState('a')).toEqual({ before: ['cp_1'], attempts: 2, unsettledSince: 'unanswered' });
+    expect(second.priorState('a')).toEqual({ before: ['cp_1'], attempts: 2, unsettledSince: { sentAfter: 2_000 } });
     expect(second.priorState('b')?.done).toMatchObject({ status: 'created', clientPackageId: 'cp_2' });
     expect(second.priorState('c')?.done).toBeUndefined();
     await second.close();
@@ -47,7 +47,7 @@ describe('Journal', () => {
   it('remembers when a create may still be under way, and since when', async () => {
     const path = await fresh();
     const first = await Journal.open(path, RUN);
-    await first.intent('sent', [], 1);
+    await first.intent('sent', [], 1, 900_000);
     await first.intent('gateway', [], 1);
     await first.unclear('gateway', 1_000_000, false);
     await first.intent('platform', [], 1);
@@ -57,15 +57,15 @@ describe('Journal', () => {
     await first.outcome('given up', { sourceRow: 5, status: 'failed', message: 'not created after 1 attempt' });
     await first.intent('sent again', [], 1);
     await first.unclear('sent again', 1_000_000, false);
-    await first.intent('sent again', [], 2);
+    await first.intent('sent again', [], 2, 1_100_000);
     await first.close();
 
     const second = await Journal.open(path, RUN);
-    expect(second.priorState('sent')?.unsettledSince).toBe('unanswered');
-    expect(second.priorState('gateway')?.unsettledSince).toBe(1_000_000);
+    expect(second.priorState('sent')?.unsettledSince).toEqual({ sentAfter: 900_000 });
+    expect(second.priorState('gateway')?.unsettledSince).toEqual({ answeredAt: 1_000_000 });
     expect(second.priorState('platform')?.unsettledSince).toBeUndefined();
     expect(second.priorState('given up')?.unsettledSince).toBeUndefined();
-    expect(second.priorState('sent again')).toEqual({ before: [], attempts: 2, unsettledSince: 'unanswered' });
+    expect(second.priorState('sent again')).toEqual({ before: [], attempts: 2, unsettledSince: { sentAfter: 1_100_000 } });
     await second.close();
   });
 
@@ -92,7 +92,7 @@ describe('Journal', () => {
     const lines = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { k: 'run', v: 1, ...OTHER_RUN },
-      ...['a', 'c', 'd'].map((key) => ({ k: 'intent', key, before: [], attempt: 1 })),
+      ...['a', 'c', 'd'].map((key) => ({ k: 'intent', key, before: [], attempt: 1, at: expect.any(Number) })),
     ]);
   });
 

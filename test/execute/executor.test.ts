@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -249,7 +249,7 @@ describe('RowExecutor', () => {
     expect(platform.posts).toHaveLength(1);
     await journal.close();
 
-    // Rerun 5 s later: the create answered 20 s ago is given its other 40 s, then read back.
+    // Rerun 5 s later: the create answered 25 s ago is given its other 35 s, then read back.
     time.clock.at += 5_000;
     const second = executor(platform, { journal: await journalIn(dir) }, time);
     const outcome = await second.run(record(2));
@@ -259,19 +259,113 @@ describe('RowExecutor', () => {
     expect(platform.duplicates()).toEqual([]);
   });
 
-  it('a rerun after a run killed while its create was out waits the settle time from its own start before sending it again', async () => {
+  /** A journal in `dir` left by a run killed while row 2's create was out, its intent written at `at`. */
+  async function killedWithCreateOut(dir: string, platform: FakePlatform, at: number | undefined): Promise<void> {
+    const killed = await journalIn(dir);
+    await (at === undefined ? killed.intent(identityKey(record(2)), [], 1) : killed.intent(identityKey(record(2)), [], 1, at));
+    await killed.close();
+    if (at === undefined) {
+      // As a journal of an earlier version wrote it: no time on the intent.
+      const path = join(dir, 'results.csv.journal');
+      const text = await readFile(path, 'utf8');
+      await writeFile(path, text.replace(/,"at":\d+/, ''));
+    }
+  }
+
+  it('a rerun after a run killed while its create was out gives it until its answer was due and the settle time after, then reads back', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
     const platform = new FakePlatform(CLIENTS, PACKAGES);
-    const killed = await journalIn(dir);
-    await killed.intent(identityKey(record(2)), [], 1); // then the process died, the create out
-    await killed.close();
     const time = virtualClock();
-    commitsLate(platform, time.clock, 50_000);
-    await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' }); // the killed run's create
+    await killedWithCreateOut(dir, platform, time.clock.at);
+    // The killed run's create: its gateway gives up at 60 s, the platform makes it at 90 s.
+    commitsLate(platform, time.clock, 90_000);
+    await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' });
+    time.clock.at += 5_000; // rerun 5 s after the kill
     const { run, delays } = executor(platform, { journal: await journalIn(dir) }, time);
     const outcome = await run(record(2));
     expectOutcome(outcome, { status: 'created', messageIncludes: 'confirmed by reading back' });
+    expect(delays).toEqual([60_000 + 60_000 - 5_000]);
+    expect(platform.posts).toHaveLength(1);
+  });
+
+  it('a journal of an earlier version, with no time on the intent: the whole settle time from the rerun\'s start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    await killedWithCreateOut(dir, platform, undefined);
+    const time = virtualClock();
+    commitsLate(platform, time.clock, 50_000);
+    await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' });
+    const { run, delays } = executor(platform, { journal: await journalIn(dir) }, time);
+    expectOutcome(await run(record(2)), { status: 'created', messageIncludes: 'confirmed by reading back' });
     expect(delays).toEqual([60_000]);
+    expect(platform.posts).toHaveLength(1);
+  });
+
+  it('a rerun reaching the row after its time is up still reads back afresh, not the client\'s packages as another row read them earlier', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const time = virtualClock();
+    await killedWithCreateOut(dir, platform, time.clock.at);
+    commitsLate(platform, time.clock, 150_000);
+    await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' });
+    const { run } = executor(platform, { journal: await journalIn(dir) }, time);
+    time.clock.at += 130_000;
+    expectOutcome(await run(record(3, { validFrom: '2025-02-01' })), { status: 'created' }); // reads Ann's packages: not there yet
+    time.clock.at += 30_000; // the platform has made it meanwhile
+    expectOutcome(await run(record(2)), { status: 'created', messageIncludes: 'confirmed by reading back' });
+    expect(platform.posts).toHaveLength(2);
+    expect(platform.duplicates()).toEqual([]);
+  });
+
+  it('a rerun stopped, or unable to read back, while an earlier run\'s create settles sends nothing and says the outcome is unknown', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const time = virtualClock();
+    await killedWithCreateOut(dir, platform, time.clock.at);
+    const controller = new AbortController();
+    const stopping = { ...time, sleep: async (ms: number) => { await time.sleep(ms); controller.abort(); } };
+    const stopped = await executor(platform, { journal: await journalIn(dir), signal: controller.signal }, stopping).run(record(2));
+    expectOutcome(stopped, { status: 'failed', messageIncludes: 'the run stopped before the platform had had its time to finish it' });
+
+    const unreadable = new FakePlatform(CLIENTS, PACKAGES);
+    const dir2 = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    await killedWithCreateOut(dir2, unreadable, time.clock.at);
+    const original = unreadable.listClientPackages.bind(unreadable);
+    let reads = 0;
+    unreadable.listClientPackages = async (id) => {
+      if (++reads > 1) throw new Error('read failed (503)');
+      return original(id);
+    };
+    const failed = await executor(unreadable, { journal: await journalIn(dir2) }, time).run(record(2));
+    expectOutcome(failed, { status: 'failed', messageIncludes: 'reading it back failed (read failed (503))' });
+    expect(failed.code).toBe('OUTCOME_UNKNOWN');
+    expect([...platform.posts, ...unreadable.posts]).toEqual([]);
+  });
+
+  it('a create whose read back fails after its settle time is not sent again', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const { run, clock } = executor(platform);
+    commitsLate(platform, clock, 10 * 60_000);
+    const list = platform.listClientPackages.bind(platform);
+    let reads = 0;
+    platform.listClientPackages = async (id) => {
+      if (++reads > 2) throw new Error('read failed (503)'); // the check of existing, the first read back, then this
+      return list(id);
+    };
+    const outcome = await run(record(2));
+    expectOutcome(outcome, { status: 'failed', messageIncludes: 'reading it back failed' });
+    expect(outcome.code).toBe('OUTCOME_UNKNOWN');
+    expect(platform.posts).toHaveLength(1);
+  });
+
+  it('a create that answered a success it could not read, and is not there after its settle time, is not sent again', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    platform.createClientPackage = async (body) => {
+      platform.posts.push(body);
+      return { kind: 'unknown', httpStatus: 202, message: 'the create answered 202 but the answer could not be read', finished: false };
+    };
+    const outcome = await executor(platform).run(record(2));
+    expectOutcome(outcome, { status: 'failed', messageIncludes: 'the platform answered that it was made, yet it was not there when read back' });
     expect(platform.posts).toHaveLength(1);
   });
 

@@ -267,8 +267,9 @@ describe('runImport against the sandbox', () => {
     }
     await rm(lock); // the other run has ended
     // The create that may have left as the lock went never had its answer journaled: the rerun gives it
-    // --settle from its own start before reading back (the sandbox makes a package at once, or never).
-    expectEachCreatedOnce(s, await resumedImport({ file, ...connection(s), rate: 200, settle: 0.5 }), 40);
+    // until its answer was due (--timeout) and --settle after that (the sandbox answers in 300 ms, and
+    // makes a package at once or never).
+    expectEachCreatedOnce(s, await resumedImport({ file, ...connection(s), rate: 200, timeout: 2, settle: 0.5 }), 40);
   });
 
   it('a run refused at the preflight leaves the files of an interrupted run as they were, and the run after it resumes', async () => {

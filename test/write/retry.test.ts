@@ -36,6 +36,19 @@ describe('retry file', () => {
     ]);
   });
 
+  it('leaves out a failed row whose create may have been made: only the same command reads it back before sending', async () => {
+    const folder = await scratchFolder();
+    const input = join(folder, 'members.csv');
+    const target = resultsTarget(input);
+    const writer = await openResultsWriter({ target, inputPath: input, header: HEADER, sheetName: 'Members' });
+    const cells = (n: number) => row(n, `c${n}@x.test`, 'Gold', { kind: 'date', iso: '2025-01-31' }, 10.5);
+    await writer.write(cells(2), { ...outcome(2, 'failed'), code: 'OUTCOME_UNKNOWN', message: 'outcome unknown: …' });
+    await writer.write(cells(3), { ...outcome(3, 'failed'), code: 'API_UNAVAILABLE' });
+    await writer.finish(summary());
+    expect((await readCsv(target.retryPath)).map((r) => r[0])).toEqual(['Email', 'c3@x.test']);
+    expect((await readCsv(target.resultsPath)).map((r) => r[0])).toEqual(['Email', 'c2@x.test', 'c3@x.test']);
+  });
+
   it('in XLSX keeps date cells as dates and numbers as numbers, under a bold header', async () => {
     const { target, write } = await run('members.xlsx', ['created', 'failed']);
     await write();
