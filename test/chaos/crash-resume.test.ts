@@ -88,7 +88,7 @@ describe('crash and resume (CLI child process)', () => {
       expectResultsMatchServer(s, planned, results);
       const stats = s.inspect.requests();
       const faults = Object.values(stats.byRoute).reduce(
-        (n, byStatus) => n + (byStatus['500'] ?? 0) + (byStatus['429'] ?? 0) + (byStatus.dropped ?? 0),
+        (n, byStatus) => n + (byStatus['500'] ?? 0) + (byStatus['504'] ?? 0) + (byStatus['429'] ?? 0) + (byStatus.dropped ?? 0),
         0,
       );
       expect(faults).toBeGreaterThan(0);
