@@ -63,6 +63,8 @@ export class RowExecutor {
   private readonly claimed = new Map<string, Claim>();
   /** Settles once every row started so far has claimed what it resolved to, or ended without. */
   private lastTurn: Promise<void> = Promise.resolve();
+  /** The claims of an earlier run, by row key. */
+  private readonly claimsByKey = new Map<string, Claim>();
   private readonly now: () => number;
   private readonly settleMs: number;
   private readonly responseTimeoutMs: number;
@@ -73,10 +75,19 @@ export class RowExecutor {
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     this.startedAt = this.now();
-    for (const [key, done] of options.journal?.finishedOutcomes() ?? []) {
-      const { resolvedClientId, resolvedPackageId } = done;
-      if (resolvedClientId === undefined || resolvedPackageId === undefined) continue;
-      this.claimed.set(`${resolvedClientId}|${resolvedPackageId}|${validFromOfKey(key)}`, { key, earlier: done });
+    // What an earlier run made, or sent and never heard back about, stays its row's.
+    for (const [key, prior] of options.journal?.priorStates() ?? []) {
+      const { done } = prior;
+      const identity =
+        done?.resolvedClientId !== undefined && done.resolvedPackageId !== undefined
+          ? `${done.resolvedClientId}|${done.resolvedPackageId}|${validFromOfKey(key)}`
+          : prior.unsettledSince !== undefined
+            ? prior.claim
+            : undefined;
+      if (identity === undefined) continue;
+      const claim: Claim = { key, ...(done && { earlier: done }) };
+      this.claimed.set(identity, claim);
+      this.claimsByKey.set(key, claim);
     }
   }
 
@@ -96,10 +107,10 @@ export class RowExecutor {
     const { journal, packages, signal } = this.options;
     const prior = journal?.priorState(key);
     if (prior?.done) {
-      const earlier = [...this.claimed.values()].find((c) => c.key === key);
+      const earlier = this.claimsByKey.get(key);
       if (earlier) earlier.row ??= record.sourceRow;
       const { price } = prior.done;
-      if (record.price !== undefined && price !== undefined && Number(record.price) !== Number(price)) {
+      if (prior.done.status === 'created' && record.price !== undefined && price !== undefined && Number(record.price) !== Number(price)) {
         // The sheet was edited since: what was made stands, and the person reconciling must see the gap.
         const message = `${prior.done.message} (the sheet now says ${record.price}, but the package was made at ${price} by an earlier run: change it on the platform if that is wrong)`;
         return { ...prior.done, message, sourceRow: record.sourceRow };
@@ -118,15 +129,16 @@ export class RowExecutor {
     const identity = `${client.value.id}|${pkg.id}|${record.validFrom}`;
     await previous;
     const owner = this.claimed.get(identity);
-    if (owner !== undefined) {
+    if (owner !== undefined && owner.key !== key) {
       const message =
         owner.row !== undefined
           ? `same client, package and valid_from as row ${owner.row}`
-          : `same client, package and valid_from as a row an earlier run of this sheet ${owner.earlier?.status ?? 'created'}` +
+          : `same client, package and valid_from as a row an earlier run of this sheet ${owner.earlier?.status ?? 'sent'}` +
             `${owner.earlier?.clientPackageId ? ` (${owner.earlier.clientPackageId})` : ''}`;
       return { sourceRow: record.sourceRow, status: 'duplicate', code: 'DUPLICATE', message, ...ids };
     }
-    this.claimed.set(identity, { key, row: record.sourceRow });
+    if (owner !== undefined) owner.row = record.sourceRow;
+    else this.claimed.set(identity, { key, row: record.sourceRow });
     claimed();
 
     let existing = await this.existingMatches(record, client.value, pkg);
@@ -223,7 +235,7 @@ export class RowExecutor {
     for (let attemptThisRun = 1; ; attemptThisRun++) {
       if (signal?.aborted) return unsent();
       attempts++;
-      await journal?.intent(key, before, attempts, this.now());
+      await journal?.intent(key, before, attempts, this.now(), `${client.id}|${pkg.id}|${record.validFrom}`);
       // The stop may have come while the intent was written: the intent only makes a rerun read back
       // first, and the rerun need not wait for a create that never left.
       if (signal?.aborted) {

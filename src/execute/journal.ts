@@ -5,7 +5,7 @@
 // is durable when it returns, in one system call.
 import { close, constants, fdatasync, ftruncate, open, write } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setImmediate as afterThisTurn } from 'node:timers/promises';
@@ -33,6 +33,8 @@ interface IntentLine {
   readonly attempt: number;
   /** Wall-clock milliseconds; absent in journals of earlier versions. */
   readonly at?: number;
+  /** The resolved client, package and valid_from it creates; absent in journals of earlier versions. */
+  readonly claim?: string;
 }
 
 /** A create that got no clear answer, written when that answer came. */
@@ -72,6 +74,8 @@ export interface PriorState {
    * written (undefined in journals of earlier versions).
    */
   readonly unsettledSince?: { readonly answeredAt: number } | { readonly sentAfter: number | undefined };
+  /** The resolved client, package and valid_from of its creates. */
+  readonly claim?: string;
 }
 
 const REUSABLE = new Set(['created', 'skipped']);
@@ -165,7 +169,7 @@ export class Journal {
    */
   static async open(path: string, run: JournalRun, sheet?: string): Promise<Journal> {
     // With `sheet`, another run of that very file on this machine is refused too, whatever its results path.
-    const sheetLock = sheet === undefined ? undefined : await RunLock.acquire(await sheetLockPath(sheet));
+    const sheetLock = sheet === undefined ? undefined : await lockSheet(sheet);
     let lock: RunLock | undefined;
     try {
       lock = await RunLock.acquire(`${path}.lock`);
@@ -221,9 +225,9 @@ export class Journal {
     return this.state.prior.get(key);
   }
 
-  /** The finished outcomes an earlier run left, by row key. */
-  *finishedOutcomes(): Iterable<[string, Omit<RowOutcome, 'sourceRow'>]> {
-    for (const [key, state] of this.state.prior) if (state.done) yield [key, state.done];
+  /** What an earlier run left, by row key. */
+  priorStates(): Iterable<[string, PriorState]> {
+    return this.state.prior.entries();
   }
 
   /** Whether an earlier run left rows this run has not come to (a `--limit`, or rows since edited out of the sheet). */
@@ -243,8 +247,8 @@ export class Journal {
   }
 
   /** Durable before the create is sent. */
-  intent(key: string, before: readonly string[], attempt: number, at: number = Date.now()): Promise<void> {
-    return this.append({ k: 'intent', key, before, attempt, at });
+  intent(key: string, before: readonly string[], attempt: number, at: number = Date.now(), claim?: string): Promise<void> {
+    return this.append({ k: 'intent', key, before, attempt, at, ...(claim !== undefined && { claim }) });
   }
 
   /** Durable before the create is read back: a resumed run gives it the rest of its time to settle. */
@@ -333,6 +337,21 @@ export class Journal {
 }
 
 /**
+ * This machine's lock of the sheet file, or none where it cannot be had safely (no temp folder to
+ * write in, or one another user could tamper with): the journal's own lock still stands.
+ */
+async function lockSheet(sheet: string): Promise<RunLock | undefined> {
+  const path = await sheetLockPath(sheet).catch(() => undefined);
+  if (path === undefined) return undefined;
+  try {
+    return await RunLock.acquire(path);
+  } catch (error) {
+    if (error instanceof RunError && error.code === 'RUN_IN_PROGRESS') throw error;
+    return undefined;
+  }
+}
+
+/**
  * Where this machine's lock of a sheet file lives: named by the file itself (its device and inode), so
  * another path to it (a link, other letter case) names the same lock, in a folder of this user's.
  */
@@ -343,6 +362,12 @@ export async function sheetLockPath(sheet: string): Promise<string> {
   const user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
   const dir = join(tmpdir(), `client-packages-${user}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const folder = await lstat(dir);
+  const uid = process.getuid?.();
+  // A folder of that name another user made first is theirs to empty or fill: not one to trust.
+  if (!folder.isDirectory() || (uid !== undefined && folder.uid !== uid) || (process.platform !== 'win32' && (folder.mode & 0o022) !== 0)) {
+    throw new Error(`${dir} is not this user's own folder`);
+  }
   return join(dir, `sheet-${name}.lock`);
 }
 
@@ -368,6 +393,7 @@ function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
       before: state.before ?? line.before,
       attempts: Math.max(state.attempts, line.attempt),
       unsettledSince: { sentAfter: line.at },
+      ...((state.claim ?? line.claim) !== undefined && { claim: state.claim ?? line.claim }),
     });
   } else if (line.k === 'unclear') {
     prior.set(line.key, line.finished ? settled : { ...state, unsettledSince: { answeredAt: line.at } });

@@ -88,13 +88,26 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter });
     const journalOpening = options.dryRun
       ? undefined
-      : writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection), options.file));
+      : // A rehearsal on the embedded sandbox does not hold the sheet from a real import.
+        writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection), connection.sandbox ? undefined : options.file));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     lockedBy = journal;
     if (journal) await refuseToLoseCreatesElsewhere(journal, writer);
-    const packages = indexPackages(checked);
-    log(`${packages.all.length} packages on the platform`);
-    if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
+    /** What throws before the rows start lets the results and the journal (and its locks) go. */
+    const orLetGo = async <T>(step: () => T): Promise<T> => {
+      try {
+        return step();
+      } catch (error) {
+        await Promise.allSettled([writer.abort(), journal?.close()]);
+        throw error;
+      }
+    };
+    const packages = await orLetGo(() => {
+      const index = indexPackages(checked);
+      log(`${index.all.length} packages on the platform`);
+      if (journal?.resumed) log(`Resuming from ${journal.path}: rows already done are not sent again`);
+      return index;
+    });
 
     const stop = new AbortController();
     // Every row waiting out a retry listens for the stop: many at once is expected, not a leak.
@@ -103,7 +116,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     options.signal?.addEventListener('abort', onUserAbort, { once: true });
     if (options.signal?.aborted) stop.abort();
 
-    const executor = new RowExecutor({
+    const executor = await orLetGo(() => new RowExecutor({
       api,
       lookups: new Lookups(api),
       packages,
@@ -116,7 +129,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       sleep,
       random: Math.random,
       signal: stop.signal,
-    });
+    }));
 
     const tally = new Tally();
     let unknownOutcomes = 0;

@@ -193,6 +193,34 @@ describe('Journal', () => {
 });
 
 describe('Journal lock', () => {
+  it('locks the sheet file itself: a journal of another results path for the same sheet is refused while the first is open', async () => {
+    const path = await fresh();
+    const sheet = join(dirname(path), 'members.csv');
+    await writeFile(sheet, 'Email\n');
+    const first = await Journal.open(path, RUN, sheet);
+    await expect(Journal.open(join(dirname(path), 'other.results.csv.journal'), RUN, sheet)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
+    await first.close();
+    const second = await Journal.open(join(dirname(path), 'other.results.csv.journal'), RUN, sheet);
+    await second.close();
+  });
+
+  it('with no temp folder to hold the sheet\'s lock, the journal opens on its own lock alone', async () => {
+    const path = await fresh();
+    const sheet = join(dirname(path), 'members.csv');
+    await writeFile(sheet, 'Email\n');
+    const notAFolder = join(dirname(path), 'not-a-folder');
+    await writeFile(notAFolder, '');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = notAFolder;
+    try {
+      const journal = await Journal.open(path, RUN, sheet);
+      await journal.close();
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('refuses a second run of the same sheet while the first is running, and frees it on close', async () => {
     const path = await fresh();
     const first = await Journal.open(path, RUN);

@@ -169,6 +169,27 @@ describe('RowExecutor', () => {
     },
   );
 
+  it('a row whose create an earlier run sent and never heard back about keeps its package: another row naming it otherwise is the duplicate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const time = virtualClock();
+    commitsLate(platform, time.clock, 40_000);
+    const controller = new AbortController();
+    const stopping = { ...time, sleep: async (ms: number) => { await time.sleep(Math.min(ms, 10_000)); if (ms >= 30_000) controller.abort(); } };
+    const first = await journalIn(dir);
+    const byId = record(3, { clientEmail: undefined, clientId: 'cl_ann' });
+    // Run 1: row 2's lookup failed; row 3's create got a 504, and the run stopped while it settled.
+    expectOutcome(await executor(platform, { journal: first, signal: controller.signal }, stopping).run(byId), { status: 'failed' });
+    await first.close();
+
+    const rerun = executor(platform, { journal: await journalIn(dir) }, time);
+    const [byEmail, again] = await Promise.all([rerun.run(record(2)), rerun.run(byId)]);
+    expectOutcome(byEmail, { status: 'duplicate', messageIncludes: 'as a row an earlier run of this sheet sent' });
+    expectOutcome(again, { status: 'created', messageIncludes: 'confirmed by reading back' });
+    expect(platform.posts).toHaveLength(1);
+    expect(platform.duplicates()).toEqual([]);
+  });
+
   it('sends nothing on a dry run', async () => {
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     const outcome = await executor(platform, { dryRun: true }).run(record(2));
