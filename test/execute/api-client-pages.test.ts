@@ -1,35 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, test } from 'vitest';
 import { clientFor, serve } from './helpers/client-setup.js';
-import { json, ok, type RecordedRequest } from './helpers/scripted-server.js';
+import { clientPackageRow, clientRow, json, ok, type RecordedRequest } from './helpers/scripted-server.js';
 
-const clientRow = (n: number, email = `c${n}@example.com`) => ({
-  id: `cl_${n}`,
-  email,
-  first_name: 'Ann',
-  last_name: null,
-  created_at: '2024-01-01T00:00:00Z',
-  updated_at: '2024-01-01T00:00:00Z',
-});
 
-const clientPackageRow = (n: number, packageId = 'pk_1') => ({
-  id: `cp_${n}`,
-  client_id: 'cl_1',
-  package_id: packageId,
-  business_id: 'b_1',
-  conversation_id: 'cv_1',
-  name: 'Package 1',
-  amount: '223.50',
-  currency: 'USD',
-  valid_from: '2024-03-01',
-  valid_until: '2024-04-01',
-  active: 'true',
-  booking_credits: [],
-  products: [],
-  total_bookings: '10',
-  bookings_usage: 0,
-  created_at: '2024-03-01T10:00:00Z',
-});
 
 /**
  * A server that gives at most `cap` items a page, whatever per_page asks for, and says so in its
@@ -64,7 +38,7 @@ describe('pages a server cuts shorter than asked for', () => {
   });
 
   test("a client's package on a later page is found, so it is not created again", async () => {
-    const packages = [...range(1, 20).map((n) => clientPackageRow(n)), clientPackageRow(21, 'pk_gold')];
+    const packages = [...range(1, 20).map((n) => clientPackageRow(n)), clientPackageRow(21, { package_id: 'pk_gold' })];
     const server = await serve(capped(packages, 10, 'client_packages'));
     const { client } = clientFor(server.url);
     const found = await client.listClientPackages('cl_1');

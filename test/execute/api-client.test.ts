@@ -4,16 +4,8 @@ import { ApiError } from '../../src/execute/api-client.js';
 import { MAX_ANSWER_BYTES } from '../../src/execute/http.js';
 import type { CreateBody } from '../../src/execute/api-types.js';
 import { clientFor, serve, TOKEN } from './helpers/client-setup.js';
-import { drop, dropMidAnswer, failure, failures, json, ok } from './helpers/scripted-server.js';
+import { clientPackageRow, clientRow, drop, dropMidAnswer, failure, failures, json, ok } from './helpers/scripted-server.js';
 
-const clientRow = (n: number, email = `c${n}@example.com`) => ({
-  id: `cl_${n}`,
-  email,
-  first_name: 'Ann',
-  last_name: null,
-  created_at: '2024-01-01T00:00:00Z',
-  updated_at: '2024-01-01T00:00:00Z',
-});
 
 const packageRow = (n: number, overrides: Record<string, unknown> = {}) => ({
   id: `pk_${n}`,
@@ -29,25 +21,6 @@ const packageRow = (n: number, overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const clientPackageRow = (n: number, overrides: Record<string, unknown> = {}) => ({
-  id: `cp_${n}`,
-  client_id: 'cl_1',
-  package_id: 'pk_1',
-  business_id: 'b_1',
-  conversation_id: 'cv_1',
-  name: 'Package 1',
-  amount: '223.50',
-  currency: 'USD',
-  valid_from: '2024-03-01',
-  valid_until: '2024-04-01',
-  active: 'true',
-  booking_credits: [],
-  products: [],
-  total_bookings: '10',
-  bookings_usage: 0,
-  created_at: '2024-03-01T10:00:00Z',
-  ...overrides,
-});
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 

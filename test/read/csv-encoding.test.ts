@@ -1,25 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readRecords, type RecordItem } from '../../src/validate/index.js';
 import { expectOutcome } from '../helpers/expect-outcome.js';
+import { csvReader } from '../helpers/records.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cp-csv-encoding-'));
-let n = 0;
-
-async function items(content: Buffer): Promise<RecordItem[]> {
-  const path = join(dir, `e${n++}.csv`);
-  writeFileSync(path, content);
-  const stream = await readRecords(path);
-  const out: RecordItem[] = [];
-  try {
-    for await (const item of stream.items) out.push(item);
-  } finally {
-    await stream.close();
-  }
-  return out;
-}
+const items = csvReader('cp-csv-encoding-');
 
 const HEADER = 'Email,Package,Start,Note\n';
 /** Valid rows of plain ASCII, more than the 64 KB the encoding is judged from. */

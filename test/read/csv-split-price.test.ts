@@ -1,25 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readRecords, type RecordItem } from '../../src/validate/index.js';
 import { expectOutcome } from '../helpers/expect-outcome.js';
+import { csvReader } from '../helpers/records.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cp-split-price-'));
-let n = 0;
-
-async function items(content: string): Promise<RecordItem[]> {
-  const path = join(dir, `p${n++}.csv`);
-  writeFileSync(path, content);
-  const stream = await readRecords(path);
-  const out: RecordItem[] = [];
-  try {
-    for await (const item of stream.items) out.push(item);
-  } finally {
-    await stream.close();
-  }
-  return out;
-}
+const items = csvReader('cp-split-price-');
 
 const SPLIT = 'looks like one price split at its thousands comma';
 

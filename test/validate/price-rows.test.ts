@@ -1,25 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readRecords, type RecordItem } from '../../src/validate/index.js';
 import { expectOutcome } from '../helpers/expect-outcome.js';
+import { csvReader } from '../helpers/records.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cp-price-rows-'));
-let n = 0;
-
-async function items(lines: string[]): Promise<RecordItem[]> {
-  const path = join(dir, `p${n++}.csv`);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  const stream = await readRecords(path);
-  const out: RecordItem[] = [];
-  try {
-    for await (const item of stream.items) out.push(item);
-  } finally {
-    await stream.close();
-  }
-  return out;
-}
+const read = csvReader('cp-price-rows-');
+const items = (lines: string[]) => read(`${lines.join('\n')}\n`);
 
 describe('a price is sent as written or the row is refused, never changed', () => {
   test('a dot before three digits is ambiguous; the same file with both marks reads as written', async () => {

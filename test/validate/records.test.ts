@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import type { AssignmentRecord, CellValue, RowOutcome } from '../../src/pipeline/types.js';
 import { DAY_ORDER_LOOKAHEAD, identityKey, packageNameKey, readRecords, type ReadRecordsOptions, type RecordItem } from '../../src/validate/index.js';
+import { recordItems } from '../helpers/records.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-records-'));
 let n = 0;
@@ -14,16 +15,7 @@ function csv(lines: string[]): string {
   return path;
 }
 
-async function items(path: string, options: ReadRecordsOptions = {}): Promise<RecordItem[]> {
-  const stream = await readRecords(path, options);
-  const out: RecordItem[] = [];
-  try {
-    for await (const item of stream.items) out.push(item);
-  } finally {
-    await stream.close();
-  }
-  return out;
-}
+const items = recordItems;
 
 async function one(header: string, line: string, options: ReadRecordsOptions = {}): Promise<RecordItem> {
   const [item] = await items(csv([header, line]), options);

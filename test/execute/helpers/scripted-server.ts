@@ -55,6 +55,37 @@ export const ok = (data: unknown) => ({ status: 'OK', data });
 export const failure = (error: string) => ({ status: 'Error', error });
 export const failures = (...errors: Array<{ code: string; message: string }>) => ({ success: false, errors });
 
+/** A client as the API answers it, `n` its id's number. */
+export const clientRow = (n: number, email = `c${n}@example.com`) => ({
+  id: `cl_${n}`,
+  email,
+  first_name: 'Ann',
+  last_name: null,
+  created_at: '2024-01-01T00:00:00Z',
+  updated_at: '2024-01-01T00:00:00Z',
+});
+
+/** A client package as the API answers it, `n` its id's number. */
+export const clientPackageRow = (n: number, overrides: Record<string, unknown> = {}) => ({
+  id: `cp_${n}`,
+  client_id: 'cl_1',
+  package_id: 'pk_1',
+  business_id: 'b_1',
+  conversation_id: 'cv_1',
+  name: 'Package 1',
+  amount: '223.50',
+  currency: 'USD',
+  valid_from: '2024-03-01',
+  valid_until: '2024-04-01',
+  active: 'true',
+  booking_credits: [],
+  products: [],
+  total_bookings: '10',
+  bookings_usage: 0,
+  created_at: '2024-03-01T10:00:00Z',
+  ...overrides,
+});
+
 /** Closes the connection without any answer. */
 export function drop(response: ServerResponse): void {
   response.socket?.destroy();
