@@ -37,7 +37,7 @@ export interface RowExecutorOptions {
    * How long a create the platform may still be working on (no answer in time, a connection dropped
    * after sending, a gateway's error) is given to finish, from its unclear answer, before a read back
    * that does not find it lets it be sent again. An earlier run's create that never got an answer is
-   * given as long from the start of this run.
+   * given as long from when that answer was due.
    */
   readonly settleMs?: number;
   /** Wall-clock milliseconds, kept in the journal across runs. */
@@ -80,7 +80,7 @@ export class RowExecutor {
       const { done } = prior;
       const identity =
         done?.resolvedClientId !== undefined && done.resolvedPackageId !== undefined
-          ? `${done.resolvedClientId}|${done.resolvedPackageId}|${validFromOfKey(key)}`
+          ? identityOf(done.resolvedClientId, done.resolvedPackageId, validFromOfKey(key))
           : prior.unsettledSince !== undefined
             ? prior.claim
             : undefined;
@@ -126,7 +126,7 @@ export class RowExecutor {
     const pkg = pkgStep.value;
     const ids = { resolvedClientId: client.value.id, resolvedPackageId: pkg.id };
 
-    const identity = `${client.value.id}|${pkg.id}|${record.validFrom}`;
+    const identity = identityOf(client.value.id, pkg.id, record.validFrom);
     await previous;
     const owner = this.claimed.get(identity);
     if (owner !== undefined && owner.key !== key) {
@@ -235,7 +235,7 @@ export class RowExecutor {
     for (let attemptThisRun = 1; ; attemptThisRun++) {
       if (signal?.aborted) return unsent();
       attempts++;
-      await journal?.intent(key, before, attempts, this.now(), `${client.id}|${pkg.id}|${record.validFrom}`);
+      await journal?.intent(key, before, attempts, this.now(), identityOf(client.id, pkg.id, record.validFrom));
       // The stop may have come while the intent was written: the intent only makes a rerun read back
       // first, and the rerun need not wait for a create that never left.
       if (signal?.aborted) {
@@ -379,6 +379,11 @@ interface Claim {
   row?: number;
   /** Set when an earlier run finished it. */
   readonly earlier?: Omit<RowOutcome, 'sourceRow'>;
+}
+
+/** What two rows must never both create: the resolved client, package and valid_from. */
+function identityOf(clientId: string, packageId: string, validFrom: string): string {
+  return `${clientId}|${packageId}|${validFrom}`;
 }
 
 /** A row's journal key (validate's identityKey) ends with its valid_from, after the last bar. */
