@@ -34,6 +34,9 @@ function resultsExtension(inputExt: string): string {
   return '.csv';
 }
 
+/** Spreadsheet formats other than .xlsx, which a results file named so would claim to be. */
+const UNWRITABLE_SPREADSHEETS: ReadonlySet<string> = new Set(['.xls', '.xlsm', '.xlsb', '.ods', '.numbers']);
+
 export function resultsTarget(inputPath: string, out?: string): ResultsTarget {
   const input = resolve(inputPath);
   const { dir, name, ext } = parse(input);
@@ -48,6 +51,12 @@ export function resultsTarget(inputPath: string, out?: string): ResultsTarget {
     resultsPath = resolve(out);
   }
   const resultsExt = extname(resultsPath) || '.csv';
+  if (UNWRITABLE_SPREADSHEETS.has(resultsExt.toLowerCase())) {
+    throw new RunError(
+      'USAGE',
+      `--out ${basename(resultsPath)}: a ${resultsExt} file cannot be written here, and text under that name would not open as one; name it .xlsx or .csv.`,
+    );
+  }
   const retryPath = join(dirname(resultsPath), `${name}.retry${resultsExt}`);
   const target: ResultsTarget = { resultsPath, retryPath, format: formatOf(resultsPath) };
   checkTarget(input, target);

@@ -40,6 +40,12 @@ describe('resultsTarget', () => {
     expect(resultsTarget('/data/members.csv', '/out/march.XLSX').format).toBe('xlsx');
   });
 
+  it.each(['march.xls', 'march.ods', 'march.XLSM', 'march.numbers'])('refuses --out %s: text under a spreadsheet name it is not would not open', (out) => {
+    expect(() => resultsTarget('/data/members.csv', `/out/${out}`)).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(`--out ${out}: a `) }),
+    );
+  });
+
   it('treats an --out folder as "the usual names, in there"', async () => {
     const folder = await scratchFolder();
     expect(resultsTarget('/data/members.xlsx', folder).resultsPath).toBe(join(folder, 'members.results.xlsx'));
