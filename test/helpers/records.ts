@@ -2,7 +2,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SourceRow } from '../../src/pipeline/types.js';
+import { readRawRows } from '../../src/read/index.js';
 import { readRecords, type ReadRecordsOptions, type RecordItem } from '../../src/validate/index.js';
+
+/** Every row of the sheet at `path` as read, before the header is looked for or a cell validated. */
+export async function rawRows(path: string, sheet?: string): Promise<SourceRow[]> {
+  const out: SourceRow[] = [];
+  for await (const row of readRawRows(path, sheet === undefined ? {} : { sheet })) out.push(row);
+  return out;
+}
 
 /** Every item of the sheet at `path`, the stream closed after. */
 export async function recordItems(path: string, options: ReadRecordsOptions = {}): Promise<RecordItem[]> {

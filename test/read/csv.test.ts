@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { SourceRow } from '../../src/pipeline/types.js';
 import { detectDelimiter } from '../../src/read/csv.js';
-import { openSheet, readRawRows } from '../../src/read/index.js';
+import { openSheet } from '../../src/read/index.js';
+import { rawRows } from '../helpers/records.js';
 import { refusal } from './helpers/refusal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-csv-'));
@@ -16,11 +16,7 @@ function file(content: string | Buffer, ext = 'csv'): string {
   return path;
 }
 
-async function rows(path: string): Promise<SourceRow[]> {
-  const out: SourceRow[] = [];
-  for await (const row of readRawRows(path)) out.push(row);
-  return out;
-}
+const rows = rawRows;
 
 describe('csv-spectrum: every case parses to its expected JSON', () => {
   const root = dirname(createRequire(import.meta.url).resolve('csv-spectrum/package.json'));

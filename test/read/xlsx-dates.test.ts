@@ -5,10 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { validateFile } from '../../src/pipeline/validate-file.js';
-import type { SourceRow } from '../../src/pipeline/types.js';
-import { readRawRows } from '../../src/read/index.js';
 import { openZip } from '../../src/read/zip.js';
-import { readRecords, type RecordItem } from '../../src/validate/index.js';
+import { rawRows, recordItems } from '../helpers/records.js';
 import { writeXlsx, writeZip } from './helpers/xlsx-package.js';
 
 const CORPUS_1904 = '/work/shared/corpus/xlsx/date_1904.xlsx';
@@ -22,19 +20,7 @@ function dataRow(r: number, start: string, end = ''): string {
   return `<row r="${r}">${text(`A${r}`, `u${r}@example.com`)}${text(`B${r}`, 'Gold')}${start}${end}</row>`;
 }
 
-async function items(path: string): Promise<RecordItem[]> {
-  const stream = await readRecords(path);
-  const out: RecordItem[] = [];
-  for await (const item of stream.items) out.push(item);
-  await stream.close();
-  return out;
-}
-
-async function rawRows(path: string): Promise<SourceRow[]> {
-  const out: SourceRow[] = [];
-  for await (const row of readRawRows(path)) out.push(row);
-  return out;
-}
+const items = recordItems;
 
 describe('cells typed "d" (Strict OOXML, SheetJS cellDates, openpyxl iso_dates)', () => {
   test('are read as the calendar date written, and the results sheet has them as date cells', async () => {

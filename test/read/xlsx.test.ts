@@ -6,16 +6,13 @@ import { describe, expect, test } from 'vitest';
 import type { SourceRow } from '../../src/pipeline/types.js';
 import { openSheet, readRawRows } from '../../src/read/index.js';
 import { writeXlsx } from './helpers/xlsx-package.js';
+import { rawRows } from '../helpers/records.js';
 import { refusal } from './helpers/refusal.js';
 
 const CORPUS = '/work/shared/corpus/xlsx';
 const dir = mkdtempSync(join(tmpdir(), 'cp-xlsx-'));
 
-async function rows(path: string, sheet?: string): Promise<SourceRow[]> {
-  const out: SourceRow[] = [];
-  for await (const row of readRawRows(path, sheet === undefined ? {} : { sheet })) out.push(row);
-  return out;
-}
+const rows = rawRows;
 
 describe('the corpus files read as Excel shows them', () => {
   test('date.xlsx: 1900 date cells, and a duration that stays a number', async () => {
