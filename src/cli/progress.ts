@@ -85,12 +85,20 @@ export function createProgressView(stream: NodeJS.WriteStream, enabled: boolean)
 function plainView(stream: NodeJS.WriteStream, rate: RowRate): ProgressView {
   let lastPrinted = 0;
   let latest: Progress | undefined;
-  const print = (progress: Progress) => {
+  /** The last line printed, its rate left out: the end of a run does not say the same thing again. */
+  let lastSaid: string | undefined;
+  const said = (progress: Progress) => {
     const of = progress.total !== undefined ? ` of ${progress.total}` : '';
+    const rows = (progress.total ?? progress.done) === 1 ? 'row' : 'rows';
+    return { done: `${progress.done}${of} ${rows} done`, counts: countsText(progress) || 'starting' };
+  };
+  const print = (progress: Progress) => {
+    const { done, counts } = said(progress);
     const perSecond = rate.of(progress.done);
     const speed = perSecond === undefined ? '' : `, ${perSecond.toFixed(1)} rows/s`;
-    stream.write(`${progress.done}${of} rows done${speed}; ${countsText(progress) || 'starting'}\n`);
+    stream.write(`${done}${speed}; ${counts}\n`);
     lastPrinted = Date.now();
+    lastSaid = `${done}; ${counts}`;
   };
   return {
     update(progress) {
@@ -99,7 +107,9 @@ function plainView(stream: NodeJS.WriteStream, rate: RowRate): ProgressView {
     },
     log: (line) => stream.write(`${line}\n`),
     stop() {
-      if (latest && latest.done > 0 && Date.now() - lastPrinted > 0 && lastPrinted !== 0) print(latest);
+      if (!latest || latest.done === 0 || lastSaid === undefined) return;
+      const { done, counts } = said(latest);
+      if (`${done}; ${counts}` !== lastSaid) print(latest);
     },
   };
 }

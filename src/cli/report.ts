@@ -15,22 +15,40 @@ function totalsText(totals: MoneyTotals): string {
   return entries.map(([currency, amount]) => `${amount}${currency ? ` ${currency}` : ''}`).join(' + ');
 }
 
+/**
+ * The `--json` object. Totals are keyed by currency code only: the amount of prices that name no
+ * currency (the `''` of the tally) goes in a field of its own, `createdTotalNoCurrency` or
+ * `sheetTotalNoCurrency`, present when there is one, so a script never meets an empty key.
+ */
+export function jsonSummary(result: RunResult): Record<string, unknown> {
+  const { summary, files } = result;
+  const created = apartFromNoCurrency(summary.createdTotal);
+  const sheet = apartFromNoCurrency(summary.sheetTotal);
+  return {
+    command: summary.command,
+    exitCode: exitCodeOf(result),
+    rows: summary.rows,
+    counts: summary.counts,
+    createdTotal: created.byCurrency,
+    ...(created.noCurrency !== undefined && { createdTotalNoCurrency: created.noCurrency }),
+    sheetTotal: sheet.byCurrency,
+    ...(sheet.noCurrency !== undefined && { sheetTotalNoCurrency: sheet.noCurrency }),
+    durationMs: summary.durationMs,
+    interrupted: summary.interrupted,
+    files,
+    ...(result.error && { error: { code: result.error.code, message: result.error.message } }),
+  };
+}
+
+function apartFromNoCurrency(totals: MoneyTotals): { byCurrency: MoneyTotals; noCurrency?: string } {
+  const { '': noCurrency, ...byCurrency } = totals;
+  return noCurrency === undefined ? { byCurrency } : { byCurrency, noCurrency };
+}
+
 export function printResult(result: RunResult, json: boolean): void {
   const { summary, files } = result;
   if (json) {
-    const object = {
-      command: summary.command,
-      exitCode: exitCodeOf(result),
-      rows: summary.rows,
-      counts: summary.counts,
-      createdTotal: summary.createdTotal,
-      sheetTotal: summary.sheetTotal,
-      durationMs: summary.durationMs,
-      interrupted: summary.interrupted,
-      files,
-      ...(result.error && { error: { code: result.error.code, message: result.error.message } }),
-    };
-    process.stdout.write(`${JSON.stringify(object)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonSummary(result))}\n`);
     return;
   }
   const verb = summary.command === 'validate' ? 'Validated' : summary.interrupted ? 'Stopped after' : 'Imported';

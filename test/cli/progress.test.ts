@@ -10,10 +10,17 @@ function plainStream(): { stream: NodeJS.WriteStream; lines: string[] } {
   return { stream: stream as unknown as NodeJS.WriteStream, lines };
 }
 
-function progress(done: number, created: number): Progress {
+function progress(done: number, created: number, total: number | undefined = 100): Progress {
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   counts.created = created;
-  return { phase: 'running', done, total: 100, counts, requests: done, rateLimited: 0 };
+  return { phase: 'running', done, ...(total !== undefined && { total }), counts, requests: done, rateLimited: 0 };
+}
+
+/** What validate reports: valid rows, and no total (it reads the sheet once). */
+function validated(done: number, phase: Progress['phase'] = 'running'): Progress {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  counts.valid = done;
+  return { phase, done, counts, requests: 0, rateLimited: 0 };
 }
 
 describe('progress off a terminal', () => {
@@ -35,5 +42,40 @@ describe('progress off a terminal', () => {
     view.stop();
     // 60 rows in the 5 s after the first one: 12 a second (counted from the start, 7.6).
     expect(lines).toEqual(['1 of 100 rows done; created 1', '61 of 100 rows done, 12.0 rows/s; created 61']);
+  });
+
+  test('one row is "1 row", with or without a total', () => {
+    const alone = plainStream();
+    createProgressView(alone.stream, true).update(validated(1));
+    const ofOne = plainStream();
+    createProgressView(ofOne.stream, true).update(progress(1, 1, 1));
+    const ofTwo = plainStream();
+    createProgressView(ofTwo.stream, true).update(progress(1, 1, 2));
+    const two = plainStream();
+    createProgressView(two.stream, true).update(validated(2));
+    expect([...alone.lines, ...ofOne.lines, ...ofTwo.lines, ...two.lines]).toEqual([
+      '1 row done; valid 1',
+      '1 of 1 row done; created 1',
+      '1 of 2 rows done; created 1',
+      '2 rows done; valid 2',
+    ]);
+  });
+
+  test('the end of a run says its last line once: again only when something changed since', () => {
+    const { stream, lines } = plainStream();
+    const view = createProgressView(stream, true);
+    view.update(validated(1));
+    vi.advanceTimersByTime(20); // the results are written
+    view.update(validated(1, 'writing'));
+    view.stop();
+    expect(lines).toEqual(['1 row done; valid 1']);
+
+    const later = plainStream();
+    const run = createProgressView(later.stream, true);
+    run.update(progress(1, 1));
+    vi.advanceTimersByTime(2_000);
+    run.update(progress(30, 30));
+    run.stop();
+    expect(later.lines).toEqual(['1 of 100 rows done; created 1', '30 of 100 rows done, 14.5 rows/s; created 30']);
   });
 });
