@@ -11,7 +11,7 @@ import { sniffFile } from './sniff.js';
 import { openWorkbook } from './xlsx.js';
 
 export interface OpenSheetOptions {
-  /** XLSX: the sheet to read (default: the first visible one). Ignored for CSV. */
+  /** XLSX: the sheet to read (default: the first visible one). Refused for CSV, which has one. */
   sheet?: string;
   /** `"Header Text=field"` pairs naming columns the aliases do not know. */
   map?: readonly string[];
@@ -99,6 +99,11 @@ async function openSource(path: string, sheet: string | undefined): Promise<Sour
     const workbook = await openWorkbook(path, sniffed.size, sheet);
     const { sheetName, otherSheets, date1904, rows } = workbook;
     return { format: 'xlsx', sheetName, otherSheets, date1904, rows };
+  }
+  // Someone who names a sheet believes they picked one: reading the only one there is instead would
+  // hide that the file is not the workbook they meant.
+  if (sheet !== undefined) {
+    throw new RunError('USAGE', `--sheet "${sheet}" picks a sheet of an XLSX workbook; ${basename(path)} is a CSV file, which has one. Leave --sheet out to read it.`);
   }
   const csv = await openCsv(path, sniffed.encoding);
   return { format: 'csv', delimiter: csv.delimiter, csv, rows: csv.rows };

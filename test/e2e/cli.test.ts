@@ -73,6 +73,20 @@ describe('client-packages (CLI)', () => {
     expect(JSON.parse(usage.stdout)).toEqual({ error: { code: 'USAGE', message: "unknown option '--no-such-flag'" } });
   });
 
+  it('--sheet on a CSV file: validate and import exit 2 with a usage error, and write nothing', async () => {
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(2));
+    const sentence = '--sheet "Data" picks a sheet of an XLSX workbook; import.csv is a CSV file, which has one. Leave --sheet out to read it.';
+    const validate = await runCli(['validate', file, '--sheet', 'Data']);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(`Error: ${sentence}`);
+    expectNoStackTrace(validate.stderr);
+    const imported = await runCli(['import', file, '--sheet', 'Data', '--json'], { env: env() });
+    expect(imported.code).toBe(2);
+    expect(JSON.parse(imported.stdout).error).toMatchObject({ code: 'USAGE', message: sentence });
+    expect(await readdir(dir)).toEqual(['import.csv']);
+  });
+
   it('reads the XLSX sample with its title row and real date cells', async () => {
     const dir = await tempDir();
     const input = join(dir, 'monthly-renewals.xlsx');

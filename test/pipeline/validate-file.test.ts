@@ -16,3 +16,13 @@ it('a results file that cannot be written part way through ends validate with a 
   });
   expect(await readdir(dir)).toEqual(['import.csv']);
 });
+
+it('--sheet on a CSV file is refused as a usage error before anything is written', async () => {
+  const dir = await tempDir();
+  const file = await writePlannedCsv(dir, creatableRows(2));
+  await expect(validateFile({ file, sheet: 'Data' })).rejects.toMatchObject({
+    code: 'USAGE',
+    message: '--sheet "Data" picks a sheet of an XLSX workbook; import.csv is a CSV file, which has one. Leave --sheet out to read it.',
+  });
+  expect(await readdir(dir)).toEqual(['import.csv']);
+});

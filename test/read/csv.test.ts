@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { detectDelimiter } from '../../src/read/csv.js';
 import { openSheet } from '../../src/read/index.js';
@@ -145,6 +145,20 @@ describe('opening a CSV sheet', () => {
     for await (const row of sheet.rows) data.push(row);
     expect(data).toEqual([{ sourceRow: 4, cells: ['a@b.co', 'Gold', '2025-01-01', 'x'] }]);
     await sheet.close();
+  });
+
+  test('--sheet is refused as a usage error: a CSV file has one sheet, and the one named is not there', async () => {
+    const path = file('Email,Package,Start\na@b.co,Gold,2025-01-01\n');
+    const name = basename(path);
+    const error = await refusal(openSheet(path, { sheet: 'Foo' }));
+    expect(error).toMatchObject({
+      code: 'USAGE',
+      message: `--sheet "Foo" picks a sheet of an XLSX workbook; ${name} is a CSV file, which has one. Leave --sheet out to read it.`,
+    });
+    expect((await refusal(rows(path, 'Foo'))).code).toBe('USAGE');
+    // The format is the file's content, not its name: text saved as .xlsx is a CSV file all the same.
+    const named = file('Email,Package,Start\na@b.co,Gold,2025-01-01\n', 'xlsx');
+    expect(await refusal(openSheet(named, { sheet: 'Data' }))).toMatchObject({ code: 'USAGE', message: expect.stringContaining('is a CSV file') });
   });
 
   test('a row with more filled cells than the header has a problem; fewer or trailing empties do not', async () => {
