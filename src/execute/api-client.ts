@@ -175,7 +175,8 @@ export class ApiClient {
     if (status >= 500 || status < 200) {
       // Only the platform's own 500 ({"status":"Error"}) surely comes after it handled the request. A
       // 502, 503 or 504 may come from a gateway while the platform is still at it, whatever its shape.
-      return { kind: 'unknown', httpStatus: status, message: reply.message, finished: status === 500 && isControllerError(reply.json) };
+      const finished = status === 500 && isControllerError(reply.json);
+      return { kind: 'unknown', httpStatus: status, message: reply.message, finished, ...(reply.retryAfterMs !== undefined && { retryAfterMs: reply.retryAfterMs }) };
     }
     // 3xx and 4xx (429 included, once the re-sends ran out): the server did not process it.
     return { kind: 'rejected', httpStatus: status, message: reply.message };

@@ -57,6 +57,8 @@ export type CreateResult =
        * could not read) it may still be creating the package, or have made it.
        */
       readonly finished: boolean;
+      /** A 503's `Retry-After`, from when it answered: the create is not sent again sooner. */
+      readonly retryAfterMs?: number;
     };
 
 /** One HTTP request as observed, for progress, the Summary and the benchmarks. Never holds the token. */

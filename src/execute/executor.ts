@@ -5,7 +5,7 @@
 import { RunError } from '../errors.js';
 import type { AssignmentRecord, RowOutcome } from '../pipeline/types.js';
 import type { Lookups } from '../resolve/lookups.js';
-import { resolveClient, resolvePackage, type PackageIndex } from '../resolve/resolve.js';
+import { resolveClient, resolveClientWithId, resolvePackage, type PackageIndex } from '../resolve/resolve.js';
 import type { Client, ClientPackage, CreateBody, CreateResult, Package } from './api-types.js';
 import { ApiError, DEFAULT_RESPONSE_TIMEOUT_MS } from './api-client.js';
 import type { Journal } from './journal.js';
@@ -318,6 +318,8 @@ export class RowExecutor {
         maxRetries: this.options.retries,
         httpStatus: result.httpStatus,
         networkError: result.httpStatus === undefined,
+        // What it asked for counts from its answer: the read back and the settle took part of it already.
+        ...(result.retryAfterMs !== undefined && { retryAfterMs: Math.max(0, answeredAt + result.retryAfterMs - this.now()) }),
         random: this.options.random,
       });
       if (!decision.retry) {
@@ -351,9 +353,12 @@ export class RowExecutor {
   }
 
   private async resolveClientOf(record: AssignmentRecord): Promise<Step<Client>> {
-    if (record.clientId !== undefined) return { ok: true, value: { id: record.clientId, email: record.clientEmail ?? '' } };
+    const { clientId, clientEmail } = record;
+    if (clientId !== undefined && clientEmail === undefined) return { ok: true, value: { id: clientId, email: '' } };
     try {
-      return resolveClient(record, await this.options.lookups.clientsByEmail(record.clientEmail ?? ''));
+      // An email beside a client_id is looked up too: the row goes on only if the two name one client.
+      const found = await this.options.lookups.clientsByEmail(clientEmail ?? '');
+      return clientId !== undefined ? resolveClientWithId(record, found) : resolveClient(record, found);
     } catch (error) {
       stopOnApiTokenError(error);
       return lookupFailed(record, `looking up the client ${record.clientEmail} failed: ${errorText(error)}`);

@@ -49,7 +49,8 @@ export interface ColumnMap {
 export type DateFormat = 'auto' | 'YYYY-MM-DD' | 'MM/DD/YYYY' | 'DD/MM/YYYY';
 
 /**
- * A validated row. Exactly one of clientEmail/clientId and one of packageName/packageId is set
+ * A validated row. clientId, clientEmail or both are set (both when the row gives a client_id and a
+ * readable email: the import checks that they name one client), and exactly one of packageName/packageId
  * (an id wins when a row has both). Dates are `YYYY-MM-DD`; price is a canonical decimal string
  * (`"1200.5"`, `"0"`), never a float, and absent when the sheet leaves it empty.
  */

@@ -57,7 +57,7 @@ export async function validateFile(options: ValidateOptions, hooks: RunHooks = {
 /** What the row would send, with the dates and price as read, so a person can check the reading. */
 function validMessage(record: AssignmentRecord): string {
   const what = record.packageName !== undefined ? `"${record.packageName}"` : `package ${record.packageId}`;
-  const who = record.clientEmail ?? `client ${record.clientId}`;
+  const who = record.clientId !== undefined ? `client ${record.clientId}` : record.clientEmail;
   const until = record.validUntil !== undefined ? ` to ${record.validUntil}` : '';
   const price = record.price !== undefined ? `, ${formatMoney(record.price, record.priceCurrency)}` : ", the package's price";
   return `reads as ${what} for ${who}, ${record.validFrom}${until}${price}`;

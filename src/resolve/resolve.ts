@@ -47,6 +47,24 @@ export function resolveClient(record: AssignmentRecord, found: readonly Client[]
   return { ok: true, value: found[0]! };
 }
 
+/**
+ * A row that gives both a client_id and an email: the id must be one of the clients the email found,
+ * so a mistyped or someone else's id never gets a package the row's email says is for another person.
+ * Several clients sharing the email is no failure here: the id is what tells them apart.
+ */
+export function resolveClientWithId(record: AssignmentRecord, found: readonly Client[]): Resolution<Client> {
+  const id = record.clientId ?? '';
+  const email = record.clientEmail ?? '';
+  const client = found.find((c) => c.id === id);
+  if (client) return { ok: true, value: client };
+  const owners = found.length === 0 ? 'no client has that email' : `that email belongs to ${found.map((c) => c.id).join(', ')}`;
+  return failed(
+    record,
+    'CLIENT_MISMATCH',
+    `client mismatch: client_id ${id} is not the client with the email ${email} (${owners}); correct the one that is wrong`,
+  );
+}
+
 export function resolvePackage(record: AssignmentRecord, index: PackageIndex): Resolution<Package> {
   let pkg: Package | undefined;
   if (record.packageId !== undefined) {

@@ -107,13 +107,16 @@ function buildGroups(fields: ColumnMap['fields'], dateContext: DateContext): Gro
       parseOther: (cell: CellValue) => FieldReading<string> | undefined,
       set: (draft: Draft, id: string | undefined, other: string | undefined) => void,
       what: string,
+      keepOtherWithId = false,
     ): Group =>
     (cells, draft) => {
       // The id wins when a row has both: it names exactly one thing.
       const id = parseId(cellOf(cells, idField));
       if (id) {
         if (!id.ok) return fail(idField, id.reason);
-        set(draft, id.value, undefined);
+        // A readable email beside a client_id is kept: the import checks that the two name one client.
+        const other = keepOtherWithId ? parseOther(cellOf(cells, otherField)) : undefined;
+        set(draft, id.value, other?.ok ? other.value : undefined);
         return undefined;
       }
       const other = parseOther(cellOf(cells, otherField));
@@ -128,8 +131,8 @@ function buildGroups(fields: ColumnMap['fields'], dateContext: DateContext): Gro
   return {
     client: oneOf('client_id', 'client_email', parseEmail, (d, id, email) => {
       if (id !== undefined) d.clientId = id;
-      else d.clientEmail = email;
-    }, 'a client email or client ID'),
+      if (email !== undefined) d.clientEmail = email;
+    }, 'a client email or client ID', true),
     package: oneOf('package_id', 'package_name', parseName, (d, id, name) => {
       if (id !== undefined) d.packageId = id;
       else d.packageName = name;

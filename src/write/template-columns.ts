@@ -79,7 +79,7 @@ export const TEMPLATE_COLUMNS: readonly TemplateColumn[] = [
   {
     header: 'client_id',
     required: 'instead of client_email',
-    note: "The client's id on the platform, instead of client_email (for example when several clients share an email). When a row has both, the id is used.",
+    note: "The client's id on the platform, instead of client_email (for example when several clients share an email). When a row has both, the id must be one of the clients with that email, or the row is not sent.",
     aliases: '',
     example: null,
     numFmt: '@',

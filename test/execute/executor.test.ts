@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RowExecutor, type RowExecutorOptions } from '../../src/execute/executor.js';
 import { Journal } from '../../src/execute/journal.js';
+import { ApiError } from '../../src/execute/api-client.js';
 import type { CreateBody } from '../../src/execute/api-types.js';
 import type { AssignmentRecord } from '../../src/pipeline/types.js';
 import { Lookups } from '../../src/resolve/lookups.js';
@@ -149,6 +150,83 @@ describe('RowExecutor', () => {
     expect(platform.posts).toHaveLength(1);
   });
 
+  describe('a row with both a client_id and an email', () => {
+    /** Lookups over `platform` whose email searches are counted and may be slowed or made to fail. */
+    function emailLookups(platform: FakePlatform, search: (email: string) => Promise<void> = async () => undefined) {
+      const searched: string[] = [];
+      const lookups = new Lookups({
+        searchClientsByEmail: async (email) => {
+          searched.push(email);
+          await search(email);
+          return platform.searchClientsByEmail(email);
+        },
+        listClientPackages: (id) => platform.listClientPackages(id),
+      });
+      return { lookups, searched };
+    }
+
+    it('goes on only when the id is one of the clients the email finds, each email looked up once', async () => {
+      const platform = new FakePlatform(CLIENTS, PACKAGES);
+      const { lookups, searched } = emailLookups(platform);
+      const { run } = executor(platform, { lookups });
+      const wrong = await run(record(2, { clientId: 'cl_bob' }));
+      expectOutcome(wrong, {
+        status: 'failed',
+        messageIncludes: 'client_id cl_bob is not the client with the email ann@example.com (that email belongs to cl_ann)',
+      });
+      expect(wrong).toMatchObject({ code: 'CLIENT_MISMATCH' });
+      expect(wrong.resolvedClientId).toBeUndefined();
+      expectOutcome(await run(record(3, { clientEmail: 'Nobody@Example.com', clientId: 'cl_bob' })), {
+        status: 'failed',
+        messageIncludes: 'client_id cl_bob is not the client with the email Nobody@Example.com (no client has that email)',
+      });
+      expectOutcome(await run(record(4, { clientEmail: 'twin@example.com', clientId: 'cl_twin' })), {
+        status: 'failed',
+        messageIncludes: '(that email belongs to cl_twin1, cl_twin2)',
+      });
+      expect(platform.posts).toHaveLength(0);
+
+      // The id the "ambiguous" message asks for picks one of the clients sharing the email.
+      const twin = await run(record(5, { clientEmail: 'TWIN@example.com', clientId: 'cl_twin2' }));
+      expectOutcome(twin, { status: 'created', messageIncludes: 'for TWIN@example.com' });
+      expect(twin.resolvedClientId).toBe('cl_twin2');
+      expectOutcome(await run(record(6, { clientId: 'cl_ann', validFrom: '2025-02-01' })), { status: 'created' });
+      expectOutcome(await run(record(7, { clientEmail: undefined, clientId: 'cl_bob' })), { status: 'created' });
+      expect(platform.posts.map((p) => p.client_id)).toEqual(['cl_twin2', 'cl_ann', 'cl_bob']);
+      // A row with only a client_id is not looked up; every email once, however it is written.
+      expect(searched).toEqual(['ann@example.com', 'nobody@example.com', 'twin@example.com']);
+    });
+
+    it('a lookup that fails fails the row as for an email alone, and a rejected token stops the run', async () => {
+      const platform = new FakePlatform(CLIENTS, PACKAGES);
+      const unreachable = emailLookups(platform, async () => {
+        throw new ApiError('GET /platform/v1/clients: no answer', { networkError: 'ECONNRESET' });
+      });
+      const failed = await executor(platform, { lookups: unreachable.lookups }).run(record(2, { clientId: 'cl_ann' }));
+      expectOutcome(failed, { status: 'failed', messageIncludes: 'looking up the client ann@example.com failed: GET /platform/v1/clients: no answer' });
+      expect(failed.code).toBe('LOOKUP_FAILED');
+
+      const rejected = emailLookups(platform, async () => {
+        throw new ApiError('GET /platform/v1/clients: 401', { httpStatus: 401 });
+      });
+      await expect(executor(platform, { lookups: rejected.lookups }).run(record(3, { clientId: 'cl_ann' }))).rejects.toMatchObject({
+        code: 'TOKEN_REJECTED',
+      });
+      expect(platform.posts).toHaveLength(0);
+    });
+
+    it('claims in sheet order while its email is looked up: a later row naming the same by ids alone is the duplicate', async () => {
+      const platform = new FakePlatform(CLIENTS, PACKAGES);
+      const { lookups } = emailLookups(platform, () => new Promise((resolve) => setTimeout(resolve, 30)));
+      const { run } = executor(platform, { lookups });
+      const byIds = record(3, { clientEmail: undefined, clientId: 'cl_ann', packageName: undefined, packageId: 'pk_gold' });
+      const [both, byId] = await Promise.all([run(record(2, { clientId: 'cl_ann' })), run(byIds)]);
+      expectOutcome(both, { status: 'created', sourceRow: 2 });
+      expectOutcome(byId, { status: 'duplicate', messageIncludes: 'as row 2' });
+      expect(platform.posts).toHaveLength(1);
+    });
+  });
+
   it.each(['skip', 'create'] as const)(
     'with --on-existing %s, a row resolving to what an earlier run of the sheet made is a duplicate on the rerun, never made again',
     async (onExisting) => {
@@ -226,6 +304,21 @@ describe('RowExecutor', () => {
     expect(outcome.attempts).toBe(3);
     expect(platform.created).toHaveLength(1);
     expect(delays.filter((d) => d > 0)).toEqual([30_000, 125, 30_000, 250]);
+  });
+
+  it('a create answered 503 with Retry-After is not sent again before the time it asked for, counted from its answer', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    const { run, clock } = executor(platform, { settleMs: 10_000 });
+    const create = platform.createClientPackage.bind(platform);
+    const sentAt: number[] = [];
+    platform.createClientPackage = async (body) => {
+      sentAt.push(clock.at);
+      if (sentAt.length > 1) return create(body);
+      return { kind: 'unknown', httpStatus: 503, message: 'Service Unavailable', finished: false, retryAfterMs: 45_000 };
+    };
+    expectOutcome(await run(record(2)), { status: 'created' });
+    expect(platform.created).toHaveLength(1);
+    expect(sentAt[1]! - sentAt[0]!).toBe(45_000); // the 10 s settle was part of it, not added to it
   });
 
   it.each([

@@ -13,7 +13,7 @@ import { runImport } from '../../src/pipeline/run-import.js';
 import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { withDiskFullAfterTwoWrites } from '../helpers/disk-full.js';
-import { creatableRows, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
+import { creatableRows, DATA, plainClients, plainPackages, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
 import { lockText, MACHINE } from '../execute/helpers/colliding-runs.js';
 
 let sandbox: Sandbox | undefined;
@@ -159,6 +159,49 @@ describe('runImport against the sandbox', () => {
     const retry = await readCsvObjects(result.files.retry!);
     expect(retry.map((r) => r.Email)).toEqual(['nobody@example.com', b!.email, b!.email, b!.email]);
     expect(retry[0]!.message).toContain('client not found');
+  });
+
+  it('a row with both a client_id and an email is created only when the id is one of the clients that email finds', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const [a, b] = plainClients();
+    const pkg = plainPackages()[0]!;
+    // Two clients of our business sharing one email: the client_id is what tells them apart.
+    const shared = DATA.clients.filter((c) => (c.business_id ?? DATA.business_id) === DATA.business_id);
+    const [twin1, twin2] = shared.filter((c) => shared.filter((o) => o.email.toLowerCase() === c.email.toLowerCase()).length === 2);
+    expect(twin1!.email.toLowerCase()).toBe(twin2!.email.toLowerCase());
+    const file = await writeCsv(dir, 'both.csv', ['Email', 'Client ID', 'Package', 'Start'], [
+      [a!.email, a!.id, pkg.name, '2027-01-01'],
+      [a!.email.toUpperCase(), b!.id, pkg.name, '2027-02-01'],
+      ['nobody-here@example.com', b!.id, pkg.name, '2027-03-01'],
+      [twin1!.email, twin2!.id, pkg.name, '2027-04-01'],
+      [twin1!.email, a!.id, pkg.name, '2027-05-01'],
+      ['', b!.id, pkg.name, '2027-06-01'],
+      [a!.email, '', pkg.name, '2027-01-01'],
+    ]);
+    const searches = () => s.inspect.requests().byRoute['GET /platform/v1/clients']?.['200'] ?? 0;
+    const result = await runImport({ file, ...connection(s), rate: 200 });
+    const out = await readCsvObjects(result.files.results);
+
+    expect(out.map((r) => r.status)).toEqual(['created', 'failed', 'failed', 'created', 'failed', 'created', 'duplicate']);
+    expect(out[0]).toMatchObject({ resolved_client_id: a!.id });
+    expect(out[0]!.message).toContain(a!.email);
+    expect(out[1]!.message).toBe(
+      `client mismatch: client_id ${b!.id} is not the client with the email ${a!.email.toUpperCase()} ` +
+        `(that email belongs to ${a!.id}); correct the one that is wrong`,
+    );
+    expect(out[2]!.message).toContain(`client_id ${b!.id} is not the client with the email nobody-here@example.com (no client has that email)`);
+    expect(out[3]).toMatchObject({ resolved_client_id: twin2!.id });
+    expect(out[4]!.message).toContain(`client_id ${a!.id} is not the client with the email ${twin1!.email} (that email belongs to ${twin1!.id}, ${twin2!.id})`);
+    expect(out[5]).toMatchObject({ resolved_client_id: b!.id });
+    expect(out[6]!.message).toContain('same client, package and valid_from as row 2');
+    for (const r of [out[1]!, out[2]!, out[4]!]) expect(r.resolved_client_id).toBe('');
+
+    // Nothing was made for a mismatched row: only the three rows whose client is sure.
+    const made = s.inspect.created().map((c) => `${c.clientPackage.client_id} ${c.clientPackage.valid_from}`);
+    expect(made.sort()).toEqual([`${a!.id} 2027-01-01`, `${twin2!.id} 2027-04-01`, `${b!.id} 2027-06-01`].sort());
+    // Each distinct email looked up once (the two spellings of a's are one), and the preflight's page of clients.
+    expect(searches()).toBe(3 + 1);
   });
 
   it('with 429s, 500s and drops before and after the commit, every row ends with exactly one package', async () => {
@@ -459,6 +502,18 @@ describe('runImport against the sandbox', () => {
     await expect(runImport({ file, ...connection(s), token: 'wrong' })).rejects.toMatchObject({ code: 'TOKEN_REJECTED' });
     expect(s.inspect.created()).toHaveLength(0);
     // No results, no journal, no lock and no temp file are left behind.
+    expect(await readdir(dir)).toEqual(['import.csv']);
+  });
+
+  it('--sheet on a CSV file is refused as a usage error: nothing is created, nothing is left behind', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(2));
+    await expect(runImport({ file, ...connection(s), sheet: 'Data' })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: '--sheet "Data" picks a sheet of an XLSX workbook; import.csv is a CSV file, which has one. Leave --sheet out to read it.',
+    });
+    expect(s.inspect.created()).toHaveLength(0);
     expect(await readdir(dir)).toEqual(['import.csv']);
   });
 

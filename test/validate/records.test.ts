@@ -57,6 +57,11 @@ describe('valid rows become records', () => {
     expect(item.record).toEqual({ sourceRow: 2, clientId: 'cl_9', packageId: 'pk_3', validFrom: '2025-01-15' });
   });
 
+  test('a readable email beside a client id is kept, for the import to check that the two name one client', async () => {
+    const item = await one('Client ID,Email,Package,Start', 'cl_9, Jane@X.com ,Gold,2025-01-15');
+    expect(item.record).toEqual({ sourceRow: 2, clientId: 'cl_9', clientEmail: 'Jane@X.com', packageName: 'Gold', validFrom: '2025-01-15' });
+  });
+
   test('the same end and start date is fine', async () => {
     expect((await one(HEADER, 'a@b.co,Gold,2025-01-15,2025-01-15,,')).record?.validUntil).toBe('2025-01-15');
   });
