@@ -10,6 +10,7 @@ import type { Client, ClientPackage, CreateBody, CreateResult, Package } from '.
 import { ApiError, DEFAULT_RESPONSE_TIMEOUT_MS } from './api-client.js';
 import type { Journal } from './journal.js';
 import { createdMessage, skippedMessage, wouldCreateMessage } from './messages.js';
+import { StoppedBeforeSending } from './rate-limit.js';
 import { decideRetry } from './retry.js';
 
 export interface CreateApi {
@@ -242,7 +243,14 @@ export class RowExecutor {
         await journal?.unsent(key).catch(() => undefined);
         return unsent();
       }
-      const result = await api.createClientPackage(body);
+      let result: CreateResult;
+      try {
+        result = await api.createClientPackage(body);
+      } catch (error) {
+        if (!(error instanceof StoppedBeforeSending)) throw error;
+        await journal?.unsent(key).catch(() => undefined);
+        return unsent();
+      }
 
       if (result.kind === 'created') {
         const made = result.clientPackage;
@@ -348,7 +356,7 @@ export class RowExecutor {
       return { ok: true, value: all.filter((p) => matches(p, pkg, record)) };
     } catch (error) {
       stopOnApiTokenError(error);
-      return { ok: false, error: errorText(error) };
+      return { ok: false, error: error instanceof StoppedBeforeSending ? 'the run stopped first' : errorText(error) };
     }
   }
 
@@ -360,6 +368,7 @@ export class RowExecutor {
       const found = await this.options.lookups.clientsByEmail(clientEmail ?? '');
       return clientId !== undefined ? resolveClientWithId(record, found) : resolveClient(record, found);
     } catch (error) {
+      if (error instanceof StoppedBeforeSending) return { ok: false, outcome: pendingOutcome(record.sourceRow) };
       stopOnApiTokenError(error);
       return lookupFailed(record, `looking up the client ${record.clientEmail} failed: ${errorText(error)}`);
     }
@@ -370,6 +379,7 @@ export class RowExecutor {
       const all = await this.options.lookups.packagesOf(client.id);
       return { ok: true, value: all.filter((p) => matches(p, pkg, record)) };
     } catch (error) {
+      if (error instanceof StoppedBeforeSending) return { ok: false, outcome: pendingOutcome(record.sourceRow) };
       stopOnApiTokenError(error);
       const what = error instanceof ApiError && error.httpStatus === 404 ? 'client not found' : errorText(error);
       return lookupFailed(record, `reading the client's existing packages failed: ${what}`);

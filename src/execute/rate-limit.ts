@@ -20,9 +20,23 @@ export interface RateSlot {
 }
 
 export interface RequestLimiter {
-  /** Waits for a concurrency slot and a rate slot, then runs fn. Requests are spaced evenly (no bursts), so a server limit of R/s is never exceeded when rate ≤ R. */
+  /**
+   * Waits for a concurrency slot and a rate slot, then runs fn. Requests are spaced evenly (no
+   * bursts), so a server limit of R/s is never exceeded when rate ≤ R. Once stopped, rejects with
+   * StoppedBeforeSending instead of running fn.
+   */
   run<T>(fn: (slot: RateSlot) => Promise<T>): Promise<T>;
+  /** From `signal`'s abort on, no request starts: those waiting for a slot are refused, those sent finish. */
+  stopOn(signal: AbortSignal): void;
   readonly currentRate: number;
+}
+
+/** A request the run stopped before it was sent: nothing of it reached the server. */
+export class StoppedBeforeSending extends Error {
+  constructor() {
+    super('the run stopped before this request was sent');
+    this.name = 'StoppedBeforeSending';
+  }
 }
 
 /**
@@ -96,7 +110,8 @@ class AdaptiveLimiter implements RequestLimiter {
   private rate: number;
 
   // Handing out start times, one at a time.
-  private readonly waiting: Array<() => void> = [];
+  private waiting: Array<{ go: () => void; refuse: (error: Error) => void }> = [];
+  private stopped = false;
   private pumping = false;
   /** The slot the last start was counted at: its scheduled time, or a little after if its timer was very late. */
   private lastSlotAt = -Infinity;
@@ -129,10 +144,22 @@ class AdaptiveLimiter implements RequestLimiter {
     return this.rate;
   }
 
+  stopOn(signal: AbortSignal): void {
+    const stop = () => {
+      this.stopped = true;
+      const refused = this.waiting;
+      this.waiting = [];
+      for (const waiter of refused) waiter.refuse(new StoppedBeforeSending());
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  }
+
   run<T>(fn: (slot: RateSlot) => Promise<T>): Promise<T> {
     return this.slots(async () => {
-      await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
+      if (this.stopped) throw new StoppedBeforeSending();
+      await new Promise<void>((go, refuse) => {
+        this.waiting.push({ go, refuse });
         this.pump();
       });
       const grant: Grant = { seq: ++this.grantSeq, at: this.now(), limited: false };
@@ -195,7 +222,7 @@ class AdaptiveLimiter implements RequestLimiter {
       const catchUp = Math.min(MAX_CATCH_UP_MS, Math.max(spacing / 4, EARLY_GRANT_MS));
       this.lastSlotAt = Math.max(at, idle ? now : now - catchUp);
       idle = false;
-      this.waiting.shift()?.();
+      this.waiting.shift()?.go();
     }
     // Same synchronous step as the emptiness check, so no waiter is left without a pump.
     this.pumping = false;

@@ -58,11 +58,12 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   };
   /** Set once the journal is open: each create waits on its lock being surely this run's. */
   let lockedBy: Journal | undefined;
+  const limiter = createLimiter({ rate: limits.rate, concurrency: limits.concurrency });
   const api = new ApiClient({
     apiUrl: connection.apiUrl,
     fallbackUrl: connection.fallbackUrl,
     token: connection.token,
-    limiter: createLimiter({ rate: limits.rate, concurrency: limits.concurrency }),
+    limiter,
     retries: limits.retries,
     concurrency: limits.concurrency,
     responseTimeoutMs: limits.timeoutMs,
@@ -115,6 +116,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const onUserAbort = () => stop.abort();
     options.signal?.addEventListener('abort', onUserAbort, { once: true });
     if (options.signal?.aborted) stop.abort();
+    // Ctrl-C stops sending: lookups, reads and creates waiting for a slot are not sent after it.
+    limiter.stopOn(stop.signal);
 
     const executor = await orLetGo(() => new RowExecutor({
       api,

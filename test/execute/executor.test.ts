@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RowExecutor, type RowExecutorOptions } from '../../src/execute/executor.js';
 import { Journal } from '../../src/execute/journal.js';
 import { ApiError } from '../../src/execute/api-client.js';
+import { StoppedBeforeSending } from '../../src/execute/rate-limit.js';
 import type { CreateBody } from '../../src/execute/api-types.js';
 import type { AssignmentRecord } from '../../src/pipeline/types.js';
 import { Lookups } from '../../src/resolve/lookups.js';
@@ -615,6 +616,32 @@ describe('RowExecutor', () => {
     // Never sent, so nothing to give time to settle.
     expect(resumed.priorState(identityKey(r))?.unsettledSince).toBeUndefined();
     await resumed.close();
+  });
+
+  it('a create the limiter refuses once the run has stopped is pending, and the journal says it was never sent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    platform.createClientPackage = async () => {
+      throw new StoppedBeforeSending(); // waiting for a slot when Ctrl-C came
+    };
+    const journal = await journalIn(dir);
+    const { ex } = executor(platform, { journal });
+    const r = record(2);
+    expectOutcome(await ex.execute(r, identityKey(r)), { status: 'pending', messageIncludes: 'interrupted' });
+    await journal.close();
+
+    const resumed = await journalIn(dir);
+    expect(resumed.priorState(identityKey(r))?.unsettledSince).toBeUndefined();
+    await resumed.close();
+  });
+
+  it('lookups the limiter refuses once the run has stopped leave their rows pending, not failed', async () => {
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    platform.searchClientsByEmail = async () => {
+      throw new StoppedBeforeSending();
+    };
+    const { run } = executor(platform);
+    expectOutcome(await run(record(2)), { status: 'pending', messageIncludes: 'interrupted' });
   });
 
   it('leaves a row pending when interrupted while waiting to retry', async () => {

@@ -298,3 +298,20 @@ describe('createLimiter', () => {
     }
   });
 });
+
+describe('stopping', () => {
+  test('once stopped, requests waiting for a slot or asked for later are refused unsent; one already running finishes', async () => {
+    const { clock, limiter, starts, request } = setup(10, 2);
+    const stop = new AbortController();
+    limiter.stopOn(stop.signal);
+    const running = request(() => clock.sleep(500));
+    const waiting = Array.from({ length: 4 }, () => request().then(() => 'sent', (error: Error) => error.name));
+    await clock.run(150); // the first two have started, 100 ms apart
+    stop.abort();
+    const later = await request().then(() => 'sent', (error: Error) => error.name);
+    await clock.until(running);
+    expect(await Promise.all(waiting)).toEqual(['sent', 'StoppedBeforeSending', 'StoppedBeforeSending', 'StoppedBeforeSending']);
+    expect(later).toBe('StoppedBeforeSending');
+    expect(starts).toEqual([0, 100]);
+  });
+});

@@ -272,6 +272,27 @@ describe('runImport against the sandbox', () => {
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
+  it('Ctrl-C stops sending: the lookups and creates still waiting for a slot are not sent, and their rows are pending', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(30));
+    const controller = new AbortController();
+    let sentBeforeStop: number | undefined;
+    // 30 clients at 4 requests a second: their lookups alone take over 7 s; the stop comes 2 s in.
+    const stopping = setTimeout(() => {
+      sentBeforeStop = s.inspect.requests().total;
+      controller.abort();
+    }, 2_000);
+    const result = await runImport({ file, ...connection(s), rate: 4, concurrency: 4, signal: controller.signal }).finally(() => clearTimeout(stopping));
+    expect(result.summary.interrupted).toBe(true);
+    // Only what was already under way when the stop came (at most one request per slot) reached the server.
+    expect(s.inspect.requests().total - sentBeforeStop!).toBeLessThanOrEqual(4);
+    const statuses = (await readCsvObjects(join(dir, 'import.results.csv'))).map((r) => r.status);
+    expect(statuses).toHaveLength(30);
+    expect(statuses.filter((st) => st !== 'created' && st !== 'pending')).toEqual([]);
+    expect(statuses.filter((st) => st === 'created')).toHaveLength(s.inspect.created().length);
+  });
+
   it('a run whose lock another run takes over stops before its next create and leaves its files to that run; once it is gone, a rerun creates each missing row once', async () => {
     // Each answer takes far longer than the run takes to notice (its lock is looked at every 20 ms).
     const s = await start({ latencyMs: 300 });
