@@ -8,7 +8,7 @@ import type { Lookups } from '../resolve/lookups.js';
 import { resolveClient, resolveClientWithId, resolvePackage, type PackageIndex } from '../resolve/resolve.js';
 import type { Client, ClientPackage, CreateBody, CreateResult, Package } from './api-types.js';
 import { ApiError, DEFAULT_RESPONSE_TIMEOUT_MS } from './api-client.js';
-import type { Journal } from './journal.js';
+import type { Journal, PriorStates } from './journal.js';
 import { createdMessage, skippedMessage, wouldCreateMessage } from './messages.js';
 import { StoppedBeforeSending } from './rate-limit.js';
 import { decideRetry } from './retry.js';
@@ -24,6 +24,8 @@ export interface RowExecutorOptions {
   readonly packages: PackageIndex;
   /** Absent on a dry run: nothing is sent, so there is nothing to remember. */
   readonly journal?: Journal;
+  /** On a dry run, what an earlier run's journal says (read, not written): its rows are shown as they stand. */
+  readonly earlier?: PriorStates;
   readonly onExisting: 'skip' | 'create';
   readonly dryRun: boolean;
   readonly retries: number;
@@ -77,7 +79,7 @@ export class RowExecutor {
     this.responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     this.startedAt = this.now();
     // What an earlier run made, or sent and never heard back about, stays its row's.
-    for (const [key, prior] of options.journal?.priorStates() ?? []) {
+    for (const [key, prior] of (options.journal ?? options.earlier)?.priorStates() ?? []) {
       const { done } = prior;
       const identity =
         done?.resolvedClientId !== undefined && done.resolvedPackageId !== undefined
@@ -106,7 +108,7 @@ export class RowExecutor {
 
   private async executeInTurn(record: AssignmentRecord, key: string, previous: Promise<void>, claimed: () => void): Promise<RowOutcome> {
     const { journal, packages, signal } = this.options;
-    const prior = journal?.priorState(key);
+    const prior = (journal ?? this.options.earlier)?.priorState(key);
     if (prior?.done) {
       const earlier = this.claimsByKey.get(key);
       if (earlier) earlier.row ??= record.sourceRow;
@@ -148,7 +150,8 @@ export class RowExecutor {
 
     const isNew = (p: ClientPackage) => prior?.before !== undefined && !prior.before.includes(p.id);
     // An earlier run's create that may still be under way on the platform: given the rest of its time first.
-    if (prior?.unsettledSince !== undefined && !existing.value.some(isNew)) {
+    // A dry run waits for nothing: it says what the import will do first.
+    if (prior?.unsettledSince !== undefined && !existing.value.some(isNew) && !this.options.dryRun) {
       const since = prior.unsettledSince;
       // Settled once settleMs has passed since its unclear answer, or since the latest its answer was due.
       const until =
@@ -206,7 +209,8 @@ export class RowExecutor {
     }
 
     if (this.options.dryRun) {
-      const message = wouldCreateMessage(record, pkg, client.value.id);
+      const sentBefore = prior?.before !== undefined ? ` (an earlier run sent it and got no clear answer: the import reads it back first, and sends it only if it is not there)` : '';
+      const message = `${wouldCreateMessage(record, pkg, client.value.id)}${sentBefore}`;
       return { sourceRow: record.sourceRow, status: 'would_create', message, ...ids, ...price };
     }
     const before = prior?.before ?? existing.value.map((p) => p.id);

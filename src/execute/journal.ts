@@ -78,6 +78,12 @@ export interface PriorState {
   readonly claim?: string;
 }
 
+/** What an earlier run left, by row key. */
+export interface PriorStates {
+  priorState(key: string): PriorState | undefined;
+  priorStates(): Iterable<[string, PriorState]>;
+}
+
 const REUSABLE = new Set(['created', 'skipped']);
 
 /**
@@ -179,6 +185,21 @@ export class Journal {
       await sheetLock?.release();
       throw error;
     }
+  }
+
+  /**
+   * What an earlier run against the same API left at `path`, read without taking its lock or writing
+   * to it (for a dry run, which sends nothing): none when there is no such journal, or it cannot be read.
+   */
+  static async peek(path: string, run: JournalRun): Promise<PriorStates | undefined> {
+    const bytes = await readFile(path).catch(() => undefined);
+    if (bytes === undefined) return undefined;
+    const lines = parseLines(bytes.toString('utf8', 0, bytes.lastIndexOf(0x0a) + 1));
+    const header = lines[0];
+    if (header?.k !== 'run' || header.apiUrl !== run.apiUrl || header.fallbackUrl !== run.fallbackUrl) return undefined;
+    const prior = new Map<string, PriorState>();
+    for (const line of lines) foldLine(prior, line);
+    return { priorState: (key) => prior.get(key), priorStates: () => prior.entries() };
   }
 
   private static async load(path: string, run: JournalRun, lock: RunLock, sheetLock?: RunLock): Promise<Journal> {

@@ -87,6 +87,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start
     // The results writer first: it makes the results folder, where the journal goes.
     const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter });
+    // A dry run only reads what an earlier run did: it shows those rows as they stand, and sends nothing.
+    const earlier = options.dryRun ? await Journal.peek(`${target.resultsPath}.journal`, journalRun(connection)) : undefined;
     const journalOpening = options.dryRun
       ? undefined
       : // A rehearsal on the embedded sandbox does not hold the sheet from a real import.
@@ -124,6 +126,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       lookups: new Lookups(api),
       packages,
       journal,
+      ...(earlier && { earlier }),
       onExisting: options.onExisting ?? 'skip',
       dryRun: options.dryRun ?? false,
       retries: limits.retries,

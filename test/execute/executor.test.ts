@@ -403,6 +403,17 @@ describe('RowExecutor', () => {
     expect(platform.posts).toHaveLength(1);
   });
 
+  it('a dry run after a run killed while its create was out waits for nothing, sends nothing, and says the import reads it back first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
+    const platform = new FakePlatform(CLIENTS, PACKAGES);
+    await killedWithCreateOut(dir, platform, 1_700_000_000_000);
+    const earlier = await Journal.peek(join(dir, 'results.csv.journal'), RUN);
+    const { run, delays } = executor(platform, { dryRun: true, ...(earlier && { earlier }) });
+    expectOutcome(await run(record(2)), { status: 'would_create', messageIncludes: 'an earlier run sent it and got no clear answer' });
+    expect(delays).toEqual([]);
+    expect(platform.posts).toHaveLength(0);
+  });
+
   it('a journal of an earlier version, with no time on the intent: the whole settle time from the rerun\'s start', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
     const platform = new FakePlatform(CLIENTS, PACKAGES);

@@ -272,6 +272,23 @@ describe('runImport against the sandbox', () => {
     expect(await readdir(dir)).not.toContain('import.results.csv.journal');
   });
 
+  it('a dry run after Ctrl-C shows the rows the stopped run created as created, sends nothing, and leaves the journal for the resume', async () => {
+    const s = await start({ latencyMs: 20 });
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(40, 10));
+    const first = await interruptedAfterFive(s, file);
+    const made = first.summary.counts.created;
+    const sent = s.inspect.created().length;
+
+    const dry = await runImport({ file, ...connection(s), dryRun: true });
+    expect(dry.summary.counts.created).toBe(made);
+    expect(dry.summary.counts.would_create).toBe(40 - made);
+    expect(s.inspect.created()).toHaveLength(sent);
+    expect(await readdir(dir)).toContain('import.results.csv.journal');
+
+    expectEachCreatedOnce(s, await resumedImport({ file, ...connection(s), rate: 200 }), 40);
+  });
+
   it('Ctrl-C stops sending: the lookups and creates still waiting for a slot are not sent, and their rows are pending', async () => {
     const s = await start();
     const dir = await tempDir();
