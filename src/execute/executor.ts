@@ -431,7 +431,8 @@ export function pendingOutcome(sourceRow: number): RowOutcome {
 }
 
 function lookupFailed(record: AssignmentRecord, message: string): Step<never> {
-  return { ok: false, outcome: { sourceRow: record.sourceRow, status: 'failed', code: 'LOOKUP_FAILED', message } };
+  const safe = `${message} (nothing was sent for this row: importing it again is safe)`;
+  return { ok: false, outcome: { sourceRow: record.sourceRow, status: 'failed', code: 'LOOKUP_FAILED', message: safe } };
 }
 
 function errorText(error: unknown): string {

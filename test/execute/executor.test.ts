@@ -204,7 +204,7 @@ describe('RowExecutor', () => {
         throw new ApiError('GET /platform/v1/clients: no answer', { networkError: 'ECONNRESET' });
       });
       const failed = await executor(platform, { lookups: unreachable.lookups }).run(record(2, { clientId: 'cl_ann' }));
-      expectOutcome(failed, { status: 'failed', messageIncludes: 'looking up the client ann@example.com failed: GET /platform/v1/clients: no answer' });
+      expectOutcome(failed, { status: 'failed', messageIncludes: 'looking up the client ann@example.com failed: GET /platform/v1/clients: no answer (nothing was sent for this row: importing it again is safe)' });
       expect(failed.code).toBe('LOOKUP_FAILED');
 
       const rejected = emailLookups(platform, async () => {
