@@ -25,6 +25,8 @@ export const RUN_ERRORS = {
   OUTPUT_UNWRITABLE: 'Close the file if it is open in Excel or LibreOffice, check that the folder is writable, and run again.',
   UNSETTLED_ELSEWHERE:
     "Run the same command against that run's URLs first (it reads those creates back), or pass --out to keep this run's results and journal elsewhere, or delete the journal if nothing was created for real there.",
+  RETRY_OF_UNFINISHED:
+    'Once that import has finished (its journal is removed then), its retry file lists only the rows still to fix: import that one.',
   JOURNAL_UNWRITABLE: 'Free some disk space or make the folder writable, then run the same command again: it reads back every row that was under way before sending anything.',
 } as const;
 export type RunErrorCode = keyof typeof RUN_ERRORS;

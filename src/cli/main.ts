@@ -49,11 +49,18 @@ async function withProgress(flags: ReadFlags, run: (hooks: RunHooks) => Promise<
   }
 }
 
-/** First Ctrl-C: stop sending and finish cleanly. Second: leave at once (the journal makes that safe). */
-function interruptHandler(): AbortController {
+/**
+ * First Ctrl-C: stop sending and finish cleanly. Second: leave at once (the journal makes that safe),
+ * taking away the half-written results files (`removeTempFiles`, synchronous: nothing else runs after).
+ */
+function interruptHandler(removeTempFiles: () => void): AbortController {
   const controller = new AbortController();
   process.on('SIGINT', () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    if (controller.signal.aborted) {
+      removeTempFiles();
+      process.stderr.write('\nStopped at once: the results file was not written. Run the same command again to resume: the journal keeps every row done.\n');
+      process.exit(EXIT.interrupted);
+    }
     process.stderr.write('\nStopping: letting requests in flight finish, then writing the results (Ctrl-C again to quit now).\n');
     controller.abort();
   });
@@ -106,7 +113,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (file: string, flags: ImportFlags) => {
       const options = importOptions(file, flags, process.env);
       const { runImport } = await import('../pipeline/run-import.js');
-      const controller = interruptHandler();
+      const { removeTempFilesNow } = await import('../write/atomic.js');
+      const controller = interruptHandler(removeTempFilesNow);
       const result = await withProgress(flags, (hooks) => runImport({ ...options, signal: controller.signal }, hooks));
       printResult(result, flags.json ?? false);
       setExit(exitCodeOf(result));

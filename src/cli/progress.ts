@@ -87,6 +87,15 @@ function plainView(stream: NodeJS.WriteStream, rate: RowRate): ProgressView {
   let latest: Progress | undefined;
   /** The last line printed, its rate left out: the end of a run does not say the same thing again. */
   let lastSaid: string | undefined;
+  /**
+   * Says the line again once no row has been done for as long (rows waiting out an earlier run's
+   * creates, a slow platform): a log that stops looks like a run that hangs.
+   */
+  let quiet: NodeJS.Timeout | undefined;
+  const sayAgainWhenQuiet = () => {
+    if (quiet) quiet.refresh();
+    else quiet = setTimeout(() => latest && latest.phase !== 'writing' && print(latest), PLAIN_EVERY_MS).unref();
+  };
   const said = (progress: Progress) => {
     const of = progress.total !== undefined ? ` of ${progress.total}` : '';
     const rows = (progress.total ?? progress.done) === 1 ? 'row' : 'rows';
@@ -99,17 +108,23 @@ function plainView(stream: NodeJS.WriteStream, rate: RowRate): ProgressView {
     stream.write(`${done}${speed}; ${counts}\n`);
     lastPrinted = Date.now();
     lastSaid = `${done}; ${counts}`;
+    sayAgainWhenQuiet();
   };
   return {
     update(progress) {
       latest = progress;
-      if (Date.now() - lastPrinted >= PLAIN_EVERY_MS) print(progress);
+      rate.of(progress.done); // the first row done starts the rate, whether or not its line is printed
+      sayAgainWhenQuiet();
+      // Before the first row is done there is nothing to say yet, unless that takes a while.
+      if (progress.phase !== 'preparing' && Date.now() - lastPrinted >= PLAIN_EVERY_MS) print(progress);
     },
     log: (line) => stream.write(`${line}\n`),
     stop() {
+      clearTimeout(quiet);
       if (!latest || latest.done === 0 || lastSaid === undefined) return;
       const { done, counts } = said(latest);
       if (`${done}; ${counts}` !== lastSaid) print(latest);
+      clearTimeout(quiet);
     },
   };
 }

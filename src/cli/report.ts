@@ -51,12 +51,15 @@ export function printResult(result: RunResult, json: boolean): void {
     process.stdout.write(`${JSON.stringify(jsonSummary(result))}\n`);
     return;
   }
-  const verb = summary.command === 'validate' ? 'Validated' : summary.interrupted ? 'Stopped after' : 'Imported';
+  // A dry run creates nothing: it has not imported the rows, only checked what importing them would do.
+  const dryRun = summary.command === 'import' && summary.options['dry-run'] === 'yes';
+  const verb = summary.command === 'validate' ? 'Validated' : summary.interrupted ? 'Stopped after' : dryRun ? 'Checked' : 'Imported';
   const counts = STATUSES.filter((s) => summary.counts[s] > 0)
     .map((s) => `${s} ${summary.counts[s]}`)
     .join(', ');
   const lines = [
-    `${verb} ${summary.rows} row${summary.rows === 1 ? '' : 's'} of ${summary.inputFile} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `${verb} ${summary.rows} row${summary.rows === 1 ? '' : 's'} of ${summary.inputFile} in ${(summary.durationMs / 1000).toFixed(1)} s` +
+      (dryRun ? ' (dry run: nothing created)' : ''),
     `  ${counts || 'no data rows'}`,
   ];
   if (summary.command === 'import') {

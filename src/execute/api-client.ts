@@ -152,8 +152,9 @@ export class ApiClient {
     return this.allPages('packages', this.fallback, PACKAGES_PATH, {}, LIST_PER_PAGE, packagesAnswer);
   }
 
-  listClientPackages(clientId: string): Promise<ClientPackage[]> {
-    return this.allPages('client_packages', this.main, clientPackagesPath(clientId), {}, LIST_PER_PAGE, clientPackagesAnswer);
+  /** With `readBack`, the read of a create already sent: it is part of finishing that row, and still sent after a stop. */
+  listClientPackages(clientId: string, how: { readBack?: boolean } = {}): Promise<ClientPackage[]> {
+    return this.allPages('client_packages', this.main, clientPackagesPath(clientId), {}, LIST_PER_PAGE, clientPackagesAnswer, how.readBack === true);
   }
 
   /** Exactly one create POST to the fallback URL (a 429 is waited out and sent again, since a 429 means not processed); never retried otherwise: the caller reads back on 'unknown'. */
@@ -278,11 +279,12 @@ export class ApiClient {
     query: Readonly<Record<string, string>>,
     perPage: number,
     schema: z.ZodType<T[]>,
+    evenWhenStopped = false,
   ): Promise<T[]> {
     const byId = new Map<string, T>();
     const pageSchema = listPage(schema);
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const { items, pages } = await this.getJson(route, base, withQuery(path, { ...query, page: String(page), per_page: String(perPage) }), pageSchema);
+      const { items, pages } = await this.getJson(route, base, withQuery(path, { ...query, page: String(page), per_page: String(perPage) }), pageSchema, evenWhenStopped);
       const before = byId.size;
       for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item);
       if (byId.size === before) return [...byId.values()];
@@ -295,8 +297,8 @@ export class ApiClient {
     throw new ApiError(`${path} still had more pages after ${MAX_PAGES}; stopped reading it.`);
   }
 
-  private async getJson<T>(route: Route, base: Base, path: string, schema: z.ZodType<T>): Promise<T> {
-    const reply = await this.withRetries(route, base, 'GET', path);
+  private async getJson<T>(route: Route, base: Base, path: string, schema: z.ZodType<T>, evenWhenStopped = false): Promise<T> {
+    const reply = await this.withRetries(route, base, 'GET', path, undefined, evenWhenStopped);
     const shown = path.split('?')[0]; // errors end up on rows: the path says enough
     if (reply.kind === 'no-answer') {
       throw new ApiError(`GET ${shown}: ${reply.message}`, { networkError: reply.code, ...(reply.status !== undefined && { httpStatus: reply.status }) });
@@ -312,9 +314,9 @@ export class ApiClient {
   }
 
   /** Sends until the reply is final: 5xx and network errors retried as decideRetry says. Only for requests that are safe to repeat. */
-  private async withRetries(route: Route, base: Base, method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
+  private async withRetries(route: Route, base: Base, method: 'GET' | 'POST', path: string, body?: string, evenWhenStopped = false): Promise<Reply> {
     for (let attempt = 1; ; attempt++) {
-      const reply = await this.exchange(route, base, method, path, body);
+      const reply = await this.exchange(route, base, method, path, body, undefined, evenWhenStopped);
       // A 429 here has already been waited out MAX_RATE_LIMITED_RESENDS times.
       if (reply.kind === 'answer' && reply.status === 429) return reply;
       const decision = decideRetry({
@@ -336,6 +338,7 @@ export class ApiClient {
     path: string,
     body?: string,
     beforeSend?: () => Promise<void> | undefined,
+    evenWhenStopped = false,
   ): Promise<Reply> {
     for (let resends = 0; ; resends++) {
       const reply = await this.options.limiter.run(async (slot) => {
@@ -345,7 +348,7 @@ export class ApiClient {
         const reply = this.toReply(outcome, resends);
         if (reply.kind === 'answer' && reply.status === 429) slot.rateLimited(reply.retryAfterMs);
         return reply;
-      });
+      }, evenWhenStopped);
       if (reply.kind === 'no-answer' || reply.status !== 429 || resends >= MAX_RATE_LIMITED_RESENDS) return reply;
     }
   }

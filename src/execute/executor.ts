@@ -8,14 +8,15 @@ import type { Lookups } from '../resolve/lookups.js';
 import { resolveClient, resolveClientWithId, resolvePackage, type PackageIndex } from '../resolve/resolve.js';
 import type { Client, ClientPackage, CreateBody, CreateResult, Package } from './api-types.js';
 import { ApiError, DEFAULT_RESPONSE_TIMEOUT_MS } from './api-client.js';
-import type { Journal, PriorStates } from './journal.js';
+import type { Journal, PriorState, PriorStates } from './journal.js';
 import { createdMessage, skippedMessage, wouldCreateMessage } from './messages.js';
 import { StoppedBeforeSending } from './rate-limit.js';
 import { decideRetry } from './retry.js';
 
 export interface CreateApi {
   createClientPackage(body: CreateBody): Promise<CreateResult>;
-  listClientPackages(clientId: string): Promise<ClientPackage[]>;
+  /** With `readBack`, the read of a create already sent: part of finishing that row, so sent even after a stop. */
+  listClientPackages(clientId: string, how?: { readBack?: boolean }): Promise<ClientPackage[]>;
 }
 
 export interface RowExecutorOptions {
@@ -94,6 +95,41 @@ export class RowExecutor {
     }
   }
 
+  /**
+   * The creates an earlier run sent and got no clear answer to that are still given time to finish on
+   * the platform, and when the last of them has had it: their rows wait until then before they are read
+   * back. None on a dry run, which waits for nothing.
+   */
+  earlierCreatesWaiting(): { readonly creates: number; readonly until: number } | undefined {
+    const { journal } = this.options;
+    if (!journal || this.options.dryRun) return undefined;
+    const now = this.now();
+    let creates = 0;
+    let until = 0;
+    for (const [, prior] of journal.priorStates()) {
+      if (prior.done || prior.unsettledSince === undefined) continue;
+      const settled = this.settledAt(prior.unsettledSince, now);
+      if (settled <= now) continue;
+      creates++;
+      until = Math.max(until, settled);
+    }
+    return creates > 0 ? { creates, until } : undefined;
+  }
+
+  /** Says so at a run's start: otherwise those rows wait without a word (two minutes by default). */
+  earlierCreatesNotice(): string | undefined {
+    const waiting = this.earlierCreatesWaiting();
+    if (!waiting) return undefined;
+    const at = clockTime(waiting.until);
+    return waiting.creates === 1
+      ? `1 create of the earlier run got no clear answer: it is given until ${at} to finish on the platform before it is read back (--timeout and --settle), so its row waits until then.`
+      : `${waiting.creates} creates of the earlier run got no clear answer: each is given until ${at} to finish on the platform before it is read back (--timeout and --settle), so those rows wait until then.`;
+  }
+
+  private settledAt(since: UnsettledSince, now: number): number {
+    return settledAt(since, { settleMs: this.settleMs, responseTimeoutMs: this.responseTimeoutMs, startedAt: this.startedAt, now });
+  }
+
   async execute(record: AssignmentRecord, key: string): Promise<RowOutcome> {
     const previous = this.lastTurn;
     let ended!: () => void;
@@ -152,16 +188,8 @@ export class RowExecutor {
     // An earlier run's create that may still be under way on the platform: given the rest of its time first.
     // A dry run waits for nothing: it says what the import will do first.
     if (prior?.unsettledSince !== undefined && !existing.value.some(isNew) && !this.options.dryRun) {
-      const since = prior.unsettledSince;
-      // Settled once settleMs has passed since its unclear answer, or since the latest its answer was due.
-      const until =
-        'answeredAt' in since
-          ? since.answeredAt + this.settleMs
-          : since.sentAfter !== undefined
-            ? since.sentAfter + this.responseTimeoutMs + this.settleMs
-            : this.startedAt + this.settleMs;
-      // The journal's times are another moment's wall clock, which may differ or jump: never more than the whole wait.
-      const left = Math.min(Math.max(0, until - this.now()), this.responseTimeoutMs + this.settleMs);
+      const at = this.now();
+      const left = Math.max(0, this.settledAt(prior.unsettledSince, at) - at);
       const unsettled = (why: string): RowOutcome => ({
         sourceRow: record.sourceRow,
         ...ids,
@@ -356,7 +384,7 @@ export class RowExecutor {
   /** The client's packages matching the row, read now (not the run's first reading). */
   private async readBack(client: Client, pkg: Package, record: AssignmentRecord): Promise<{ ok: true; value: ClientPackage[] } | { ok: false; error: string }> {
     try {
-      const all = await this.options.api.listClientPackages(client.id);
+      const all = await this.options.api.listClientPackages(client.id, { readBack: true });
       return { ok: true, value: all.filter((p) => matches(p, pkg, record)) };
     } catch (error) {
       stopOnApiTokenError(error);
@@ -398,6 +426,34 @@ interface Claim {
   row?: number;
   /** Set when an earlier run finished it. */
   readonly earlier?: Omit<RowOutcome, 'sourceRow'>;
+}
+
+type UnsettledSince = NonNullable<PriorState['unsettledSince']>;
+
+/**
+ * When an earlier run's create that may still be under way on the platform has had its time to
+ * finish (wall-clock milliseconds): settleMs after its unclear answer, or after the latest its answer
+ * was due (responseTimeoutMs after its intent; from this run's start in journals that kept no time).
+ */
+export function settledAt(
+  since: UnsettledSince,
+  times: { readonly settleMs: number; readonly responseTimeoutMs: number; readonly startedAt: number; readonly now: number },
+): number {
+  const { settleMs, responseTimeoutMs, startedAt, now } = times;
+  const until =
+    'answeredAt' in since
+      ? since.answeredAt + settleMs
+      : since.sentAfter !== undefined
+        ? since.sentAfter + responseTimeoutMs + settleMs
+        : startedAt + settleMs;
+  // The journal's times are another moment's wall clock, which may differ or jump: never more than the whole wait.
+  return Math.min(until, now + responseTimeoutMs + settleMs);
+}
+
+/** HH:MM:SS on this machine's clock, the seconds rounded up (the wait is not over before). */
+function clockTime(ms: number): string {
+  const d = new Date(Math.ceil(ms / 1000) * 1000);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
 /** What two rows must never both create: the resolved client, package and valid_from. */

@@ -23,9 +23,9 @@ export interface RequestLimiter {
   /**
    * Waits for a concurrency slot and a rate slot, then runs fn. Requests are spaced evenly (no
    * bursts), so a server limit of R/s is never exceeded when rate ≤ R. Once stopped, rejects with
-   * StoppedBeforeSending instead of running fn.
+   * StoppedBeforeSending instead of running fn, unless `evenWhenStopped`.
    */
-  run<T>(fn: (slot: RateSlot) => Promise<T>): Promise<T>;
+  run<T>(fn: (slot: RateSlot) => Promise<T>, evenWhenStopped?: boolean): Promise<T>;
   /** From `signal`'s abort on, no request starts: those waiting for a slot are refused, those sent finish. */
   stopOn(signal: AbortSignal): void;
   readonly currentRate: number;
@@ -110,7 +110,7 @@ class AdaptiveLimiter implements RequestLimiter {
   private rate: number;
 
   // Handing out start times, one at a time.
-  private waiting: Array<{ go: () => void; refuse: (error: Error) => void }> = [];
+  private waiting: Array<{ go: () => void; refuse?: (error: Error) => void }> = [];
   private stopped = false;
   private pumping = false;
   /** The slot the last start was counted at: its scheduled time, or a little after if its timer was very late. */
@@ -147,19 +147,19 @@ class AdaptiveLimiter implements RequestLimiter {
   stopOn(signal: AbortSignal): void {
     const stop = () => {
       this.stopped = true;
-      const refused = this.waiting;
-      this.waiting = [];
-      for (const waiter of refused) waiter.refuse(new StoppedBeforeSending());
+      const refused = this.waiting.filter((waiter) => waiter.refuse !== undefined);
+      this.waiting = this.waiting.filter((waiter) => waiter.refuse === undefined);
+      for (const waiter of refused) waiter.refuse?.(new StoppedBeforeSending());
     };
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
   }
 
-  run<T>(fn: (slot: RateSlot) => Promise<T>): Promise<T> {
+  run<T>(fn: (slot: RateSlot) => Promise<T>, evenWhenStopped = false): Promise<T> {
     return this.slots(async () => {
-      if (this.stopped) throw new StoppedBeforeSending();
+      if (this.stopped && !evenWhenStopped) throw new StoppedBeforeSending();
       await new Promise<void>((go, refuse) => {
-        this.waiting.push({ go, refuse });
+        this.waiting.push(evenWhenStopped ? { go } : { go, refuse });
         this.pump();
       });
       const grant: Grant = { seq: ++this.grantSeq, at: this.now(), limited: false };

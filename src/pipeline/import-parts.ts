@@ -8,4 +8,4 @@ export { identityKey, readRecords } from '../validate/index.js';
 export { openResultsWriter } from '../write/index.js';
 export { countRows, summarize } from './common.js';
 export { OrderedQueue } from './ordered.js';
-export { Tally } from './tally.js';
+export { sheetPriceOf, Tally } from './tally.js';

@@ -11,7 +11,8 @@ import type { Sandbox } from '../sandbox/server.js';
 import type { RecordStream } from '../validate/index.js';
 import type { ResultsWriter } from '../write/index.js';
 import { resultsTarget } from '../write/target.js';
-import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type RunHooks, type RunResult } from './options.js';
+import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type Progress, type RunHooks, type RunResult } from './options.js';
+import { guardRetryImport } from './retry-guard.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
 interface Connection {
@@ -50,6 +51,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   const target = resultsTarget(options.file, options.out);
   const startedAt = new Date();
   const log = hooks.log ?? (() => undefined);
+  await guardRetryImport(options, log);
   const connection = await connect(options);
   const requests = { total: 0, rateLimited: 0 };
   const onRequest = (e: RequestEvent) => {
@@ -79,14 +81,14 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     log(`Checking access to ${connection.apiUrl}${connection.fallbackUrl === connection.apiUrl ? '' : ` and ${connection.fallbackUrl}`}`);
     const preflight = api.preflight();
     preflight.catch(() => undefined); // judged below, once the sheet has been opened
-    const { readRecords, openResultsWriter, indexPackages, RowExecutor, Lookups, Tally, OrderedQueue, countRows, summarize, identityKey, pendingOutcome } =
+    const { readRecords, openResultsWriter, indexPackages, RowExecutor, Lookups, Tally, sheetPriceOf, OrderedQueue, countRows, summarize, identityKey, pendingOutcome } =
       await import('./import-parts.js');
     stream = await readRecords(options.file, options);
     const items = stream.items[Symbol.asyncIterator]();
     const firstItem = items.next();
     firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start
     // The results writer first: it makes the results folder, where the journal goes.
-    const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter });
+    const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter, forRetry: stream.datesAsRead });
     // A dry run only reads what an earlier run did: it shows those rows as they stand, and sends nothing.
     const earlier = options.dryRun ? await Journal.peek(`${target.resultsPath}.journal`, journalRun(connection)) : undefined;
     const journalOpening = options.dryRun
@@ -136,13 +138,15 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       random: Math.random,
       signal: stop.signal,
     }));
+    const waiting = executor.earlierCreatesNotice();
+    if (waiting) log(waiting);
 
     const tally = new Tally();
     let unknownOutcomes = 0;
     let total: number | undefined;
     // The total is for progress only: without a progress hook the sheet is not read twice.
     if (hooks.progress) void countRows(options).then((n) => (total = n), () => undefined);
-    const report = (phase: 'running' | 'writing') =>
+    const report = (phase: Progress['phase']) =>
       hooks.progress?.({ phase, done: tally.rows, total, counts: tally.counts, requests: requests.total, rateLimited: requests.rateLimited });
 
     /** A row's outcome, and the price the sheet gives it (counted in the sheet's total when the outcome has none). */
@@ -161,6 +165,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const maxRowsInFlight = limits.concurrency * 4;
     /** Wakes the loop when a row ends and frees a place (one waiter, so not a race over every row under way). */
     let rowEnded: (() => void) | undefined;
+    // Before the first row is done (which may wait on an earlier run's create), progress has its rows and total.
+    report('preparing');
     try {
       for await (const item of startingWith(firstItem, items)) {
         if (broken) throw broken.error;
@@ -170,7 +176,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
           queue.complete(seq, { row, outcome: item.outcome });
           continue;
         }
-        const sheetPrice = { price: item.record.price, currency: item.record.priceCurrency ?? '' };
+        const sheetPrice = sheetPriceOf(item.record, packages);
         if (stop.signal.aborted) {
           queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow), sheetPrice });
           continue;

@@ -1,6 +1,7 @@
 // Counts by status and money totals by currency, kept as rows finish; the Summary is read off it.
+import { namedPackage, type PackageIndex } from '../resolve/resolve.js';
 import { addMoney } from '../validate/money.js';
-import { STATUSES, type MoneyTotals, type RowOutcome, type Status } from './types.js';
+import { STATUSES, type AssignmentRecord, type MoneyTotals, type RowOutcome, type Status } from './types.js';
 
 export class Tally {
   readonly counts: Record<Status, number> = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
@@ -31,4 +32,14 @@ export class Tally {
 
 function addTo(totals: Record<string, string>, currency: string, amount: string): void {
   totals[currency] = addMoney(totals[currency] ?? '0', amount);
+}
+
+/**
+ * The price a row of the sheet gives, for the sheet's total: in the currency written with it, else in
+ * that of the package the row names (the run's package list knows it, whether or not the row got as
+ * far as resolving it: a client not found, a run stopped before the row).
+ */
+export function sheetPriceOf(record: AssignmentRecord, packages: PackageIndex): { price?: string; currency: string } {
+  const currency = record.priceCurrency ?? (record.price === undefined ? undefined : namedPackage(record, packages)?.currency);
+  return { price: record.price, currency: currency ?? '' };
 }

@@ -15,7 +15,7 @@ export async function validateFile(options: ValidateOptions, hooks: RunHooks = {
   const startedAt = new Date();
   const stream = await readRecords(options.file, options);
   try {
-    const writer = await openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter });
+    const writer = await openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter, forRetry: stream.datesAsRead });
     const tally = new Tally();
     const report = (phase: 'running' | 'writing') =>
       hooks.progress?.({ phase, done: tally.rows, counts: tally.counts, requests: 0, rateLimited: 0 });

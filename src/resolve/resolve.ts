@@ -65,6 +65,13 @@ export function resolveClientWithId(record: AssignmentRecord, found: readonly Cl
   );
 }
 
+/** The one package a record names, if any, without resolvePackage's checks: for totals, not for sending. */
+export function namedPackage(record: AssignmentRecord, index: PackageIndex): Package | undefined {
+  if (record.packageId !== undefined) return index.byId.get(record.packageId);
+  const matches = index.byNameKey.get(packageNameKey(record.packageName ?? ''));
+  return matches?.length === 1 ? matches[0] : undefined;
+}
+
 export function resolvePackage(record: AssignmentRecord, index: PackageIndex): Resolution<Package> {
   let pkg: Package | undefined;
   if (record.packageId !== undefined) {

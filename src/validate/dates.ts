@@ -1,7 +1,7 @@
 // Dates as people and spreadsheets write them, read to `YYYY-MM-DD` with integer calendar arithmetic
 // (never a JS Date, so no time zone). Day/month order is never guessed: `--date-format` says it, or a
 // value settles it by a part above 12, or the file's other values do (see inferDayOrder).
-import type { CellValue, DateFormat } from '../pipeline/types.js';
+import type { CellValue, ColumnMap, DateFormat, SourceRow } from '../pipeline/types.js';
 import { daysFromCivil, excelSerialToDate, isoDate, isRealDate, UNIX_EPOCH_1900, UNIX_EPOCH_1904 } from '../read/calendar.js';
 
 export type DayOrder = 'DMY' | 'MDY';
@@ -156,6 +156,37 @@ export function dayOrderEvidence(cell: CellValue): DayOrder | undefined {
   if (typeof cell !== 'string') return undefined;
   const m = NUMERIC.exec(cell.trim());
   return m ? evidenceOf(Number(m[1]), Number(m[3])) : undefined;
+}
+
+/** Whether a text date's day/month order comes from outside its cell: 03/10/2026, not 25/12/2026 or 03/03/2026. */
+function orderFromElsewhere(cell: CellValue): boolean {
+  if (typeof cell !== 'string') return false;
+  const m = NUMERIC.exec(cell.trim());
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[3])];
+  return a !== b && evidenceOf(a, b) === undefined;
+}
+
+/**
+ * The row with each start and end date whose day/month order came from outside its cell (the file's
+ * other dates, or --date-format) written as the day it was read as, YYYY-MM-DD: a retry file of a few
+ * of the rows, imported alone, must mean what the whole file meant. What did not read as a date stays
+ * as written, and so does an end date read as before its start: the cell the row fails on.
+ */
+export function datesAsRead(row: SourceRow, columns: ColumnMap, context: DateContext): SourceRow {
+  const { valid_from: fromCol, valid_until: untilCol } = columns.fields;
+  const cellAt = (col: number | undefined): CellValue => (col === undefined ? null : (row.cells[col] ?? null));
+  const from = parseDate(cellAt(fromCol), context);
+  const until = parseDate(cellAt(untilCol), context);
+  let cells: CellValue[] | undefined;
+  const restate = (col: number | undefined, reading: DateReading | undefined) => {
+    if (col === undefined || !reading?.ok || !orderFromElsewhere(cellAt(col))) return;
+    cells ??= [...row.cells];
+    cells[col] = reading.iso;
+  };
+  restate(fromCol, from);
+  if (!(from?.ok && until?.ok && until.iso < from.iso)) restate(untilCol, until);
+  return cells ? { ...row, cells } : row;
 }
 
 /** The month a name or its abbreviation of three letters or more names; 0 for none. */

@@ -6,7 +6,7 @@ import type { AssignmentRecord, ColumnMap, DateFormat, RowOutcome, SourceRow } f
 import { Flattened, type Batches } from '../read/batches.js';
 import { openSheetBatches, type OpenSheetOptions } from '../read/index.js';
 import { emailKey } from '../resolve/keys.js';
-import { dayOrderEvidence, type DayOrder } from './dates.js';
+import { datesAsRead, dayOrderEvidence, type DateContext, type DayOrder } from './dates.js';
 import { SeenKeys } from './duplicates.js';
 import { rowValidator } from './schema.js';
 
@@ -31,6 +31,11 @@ export interface RecordStream {
   items: AsyncIterable<RecordItem>;
   /** The same items in arrays, as the reader had them ready: cheaper a row when rows are many. */
   batches: AsyncIterable<RecordItem[]>;
+  /**
+   * A row of the sheet as a retry file writes it: dates whose day/month order came from elsewhere in
+   * the file (or --date-format) as the day they were read as, YYYY-MM-DD. For rows already read.
+   */
+  datesAsRead(row: SourceRow): SourceRow;
   /** Stops reading and releases the file; safe to call early and more than once. */
   close(): Promise<void>;
 }
@@ -49,7 +54,9 @@ export async function readRecords(path: string, options: ReadRecordsOptions = {}
     throw new RunError('USAGE', `--limit must be a whole number of rows, 0 or more; got ${String(limit)}.`);
   }
   const sheet = await openSheetBatches(path, options);
-  const batches = recordItems(sheet.batches, sheet.columns, dateFormat, limit, sheet.date1904 === true);
+  // Known once the first rows have settled the day/month order.
+  const dates: { context?: DateContext } = {};
+  const batches = recordItems(sheet.batches, sheet.columns, dateFormat, limit, sheet.date1904 === true, dates);
   return {
     format: sheet.format,
     ...(sheet.sheetName !== undefined && { sheetName: sheet.sheetName }),
@@ -58,6 +65,7 @@ export async function readRecords(path: string, options: ReadRecordsOptions = {}
     columns: sheet.columns,
     items: new Flattened(batches),
     batches,
+    datesAsRead: (row) => (dates.context ? datesAsRead(row, sheet.columns, dates.context) : row),
     close: () => sheet.close(),
   };
 }
@@ -68,6 +76,7 @@ async function* recordItems(
   format: DateFormat,
   limit: number | undefined,
   date1904: boolean,
+  dates: { context?: DateContext },
 ): Batches<RecordItem> {
   try {
     const ahead: SourceRow[][] = [];
@@ -82,7 +91,8 @@ async function* recordItems(
       }
       inferred = inferDayOrder(ahead.flat().slice(0, DAY_ORDER_LOOKAHEAD), columns);
     }
-    const validate = rowValidator(columns, inferred === undefined ? { format, date1904 } : { format, inferred, date1904 });
+    dates.context = inferred === undefined ? { format, date1904 } : { format, inferred, date1904 };
+    const validate = rowValidator(columns, dates.context);
     const seen = new SeenKeys();
     let left = limit ?? Infinity;
     const item = (row: SourceRow): RecordItem => {

@@ -1,11 +1,30 @@
 // A file written beside its final place and renamed over it only when complete, so a crash, a kill or
 // a full disk never leaves a half-written results file where a good one was.
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileErrorText, RunError } from '../errors.js';
 import { isRunning } from '../pid.js';
 import { FileSink } from './file-sink.js';
+
+/** The temp files this process has made and not yet renamed into place or removed. */
+const openTempFiles = new Set<string>();
+
+/**
+ * Removes this process's temp files at once, for a process about to exit without finishing them (a
+ * second Ctrl-C): synchronous, since nothing asynchronous runs after `process.exit`.
+ */
+export function removeTempFilesNow(): void {
+  for (const path of openTempFiles) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // gone already, or not ours to remove: the next run's orphan sweep tries again
+    }
+  }
+  openTempFiles.clear();
+}
 
 export class TempFile {
   /** Where the writers put the bytes; this file alone ends or destroys it. */
@@ -27,8 +46,11 @@ export class TempFile {
     try {
       await mkdir(folder, { recursive: true });
       await removeOrphans(folder, basename(finalPath));
+      // Known before it exists: a quit while it is being opened still removes it.
+      openTempFiles.add(tempPath);
       return new TempFile(finalPath, tempPath, await open(tempPath, 'wx'));
     } catch (error) {
+      openTempFiles.delete(tempPath);
       throw new RunError('OUTPUT_UNWRITABLE', `Cannot write in ${folder}: ${fileErrorText(error)}.`);
     }
   }
@@ -45,6 +67,7 @@ export class TempFile {
     await this.close();
     try {
       await rename(this.tempPath, this.finalPath);
+      openTempFiles.delete(this.tempPath);
     } catch (error) {
       await this.discard();
       throw new RunError('OUTPUT_UNWRITABLE', `Cannot replace ${this.finalPath}: ${fileErrorText(error)}.`);
@@ -57,6 +80,7 @@ export class TempFile {
     this.sink.destroy();
     await this.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
+    openTempFiles.delete(this.tempPath);
   }
 
   private close(): Promise<void> {

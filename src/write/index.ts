@@ -21,6 +21,8 @@ export interface OpenResultsOptions {
   sheetName?: string;
   /** The input's delimiter when it was CSV, reused for CSV results and retry files (default `,`; `.tsv` files always tab). */
   delimiter?: CsvDelimiter;
+  /** The row as the retry file writes it, when that differs from the input (see RecordStream.datesAsRead). */
+  forRetry?: (row: SourceRow) => SourceRow;
 }
 
 export interface ResultsWriter {
@@ -142,7 +144,8 @@ class ResultsFiles implements ResultsWriter {
   }
 
   private writeRetry(row: SourceRow, outcome: RowOutcome): Promise<void> | undefined {
-    const cells = retryRow(row, outcome, this.retryLayout.messageColumn, this.options.header.cells.length);
+    const source = this.options.forRetry?.(row) ?? row;
+    const cells = retryRow(source, outcome, this.retryLayout.messageColumn, this.options.header.cells.length);
     if (this.retry) return this.retry.addRow(cells);
     return this.openRetry().then((retry) => {
       this.retry ??= retry;

@@ -44,6 +44,29 @@ describe('progress off a terminal', () => {
     expect(lines).toEqual(['1 of 100 rows done; created 1', '61 of 100 rows done, 12.0 rows/s; created 61']);
   });
 
+  test('while no row is done (rows waiting out an earlier run\'s creates), the line comes again every 5 s, the same', () => {
+    const { stream, lines } = plainStream();
+    const view = createProgressView(stream, true);
+    const starting = { ...progress(0, 0), phase: 'preparing' as const };
+    view.update(starting);
+    expect(lines).toEqual([]); // nothing to say yet: the first rows are usually done well before 5 s
+    vi.advanceTimersByTime(12_000);
+    expect(lines).toEqual(['0 of 100 rows done; starting', '0 of 100 rows done; starting']);
+
+    view.update(progress(1, 1)); // 2 s after the last line: not yet
+    vi.advanceTimersByTime(1_000);
+    view.update(progress(3, 3));
+    vi.advanceTimersByTime(10_000); // then nothing, for 10 s
+    view.stop();
+    vi.advanceTimersByTime(20_000); // and nothing after the end
+    expect(lines).toEqual([
+      '0 of 100 rows done; starting',
+      '0 of 100 rows done; starting',
+      '3 of 100 rows done, 0.3 rows/s; created 3',
+      '3 of 100 rows done, 0.2 rows/s; created 3',
+    ]);
+  });
+
   test('one row is "1 row", with or without a total', () => {
     const alone = plainStream();
     createProgressView(alone.stream, true).update(validated(1));

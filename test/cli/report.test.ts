@@ -1,6 +1,6 @@
 // The --json summary as a script reads it.
-import { expect, test } from 'vitest';
-import { jsonSummary } from '../../src/cli/report.js';
+import { expect, test, vi } from 'vitest';
+import { jsonSummary, printResult } from '../../src/cli/report.js';
 import { validateFile } from '../../src/pipeline/validate-file.js';
 import { tempDir, writeCsv } from '../helpers/sheets.js';
 import { summary } from '../write/helpers.js';
@@ -25,4 +25,24 @@ test('createdTotal the same way; with every price in a currency there is no such
   expect(priced.createdTotal).toEqual({ USD: '1' });
   expect(priced.sheetTotal).toEqual({ USD: '2', constructor: '7' });
   expect(Object.keys(priced).filter((key) => key.endsWith('NoCurrency'))).toEqual([]);
+});
+
+/** The first line of the text summary, as printed. */
+function firstLine(result: Parameters<typeof printResult>[0]): string {
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    printResult(result, false);
+    return String(write.mock.calls[0]?.[0]).split('\n')[0]!;
+  } finally {
+    write.mockRestore();
+  }
+}
+
+test('a dry run is said to have checked the rows, not imported them: it created nothing', () => {
+  const counts = { ...summary().counts, would_create: 3 };
+  const dry = summary({ rows: 3, counts, options: { 'dry-run': 'yes' } });
+  expect(firstLine({ summary: dry, files })).toBe('Checked 3 rows of /data/members.xlsx in 65.0 s (dry run: nothing created)');
+  const stopped = firstLine({ summary: { ...dry, interrupted: true }, files });
+  expect(stopped).toBe('Stopped after 3 rows of /data/members.xlsx in 65.0 s (dry run: nothing created)');
+  expect(firstLine({ summary: summary({ rows: 3 }), files })).toBe('Imported 3 rows of /data/members.xlsx in 65.0 s');
 });

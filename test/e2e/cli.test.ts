@@ -193,6 +193,45 @@ describe('client-packages (CLI)', () => {
     }
   });
 
+  it('a second Ctrl-C quits at once: it says so, leaves no temp file and the results as they were, and the rerun resumes without a duplicate', async () => {
+    const slow = await startSandbox({ port: 0, latencyMs: 400, seed: 13 });
+    try {
+      const dir = await tempDir();
+      const file = await writePlannedCsv(dir, creatableRows(30, 10));
+      await writeFile(join(dir, 'import.results.csv'), 'results of an earlier run');
+      const slowEnv = { PLATFORM_API_URL: slow.mainUrl, PLATFORM_STAFF_TOKEN: slow.tokens.staff };
+      const first = await runCli(['import', file, '--concurrency', '2', '--no-progress'], {
+        env: slowEnv,
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (slow.inspect.created().length < 2) return;
+            clearInterval(poll);
+            child.kill('SIGINT');
+            // Well before the requests in flight are answered (400 ms).
+            setTimeout(() => child.kill('SIGINT'), 50);
+          }, 20);
+        },
+      });
+      expect(first.code).toBe(130);
+      expect(first.stderr).toContain(
+        'Stopped at once: the results file was not written. Run the same command again to resume: the journal keeps every row done.',
+      );
+      expectNoStackTrace(first.stderr);
+      expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      expect(await readFile(join(dir, 'import.results.csv'), 'utf8')).toBe('results of an earlier run');
+
+      // A create in flight at the quit is given --timeout and --settle before it is read back.
+      const second = await runCli(['import', file, '--timeout', '2', '--settle', '1', '--no-progress'], { env: slowEnv });
+      expect(second.code).toBe(0);
+      expect(second.stderr).toContain('Resuming from');
+      expect((await readCsvObjects(join(dir, 'import.results.csv'))).map((r) => r.status)).toEqual(Array(30).fill('created'));
+      expect(slow.inspect.created()).toHaveLength(30);
+      expect(slow.inspect.duplicates()).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('three imports of one sheet started at once after a killed run: one imports it, the others exit 2 and create nothing', async () => {
     const slow = await startSandbox({ port: 0, latencyMs: 40, seed: 11 });
     try {

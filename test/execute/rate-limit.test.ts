@@ -315,3 +315,17 @@ describe('stopping', () => {
     expect(starts).toEqual([0, 100]);
   });
 });
+
+test('a request that finishes a row already under way (a read back) is still sent after the stop, in its turn', async () => {
+  const { clock, limiter, starts } = setup(10, 2);
+  const stop = new AbortController();
+  limiter.stopOn(stop.signal);
+  const run = (evenWhenStopped: boolean) => limiter.run(async () => void starts.push(clock.now()), evenWhenStopped).then(() => 'sent', (error: Error) => error.name);
+  const all = [run(false), run(false), run(true), run(false)];
+  await clock.run(50);
+  stop.abort();
+  const later = run(true);
+  // The second was waiting for its rate slot (due at 100 ms) when the stop came at 50 ms.
+  expect(await clock.until(Promise.all([...all, later]))).toEqual(['sent', 'StoppedBeforeSending', 'sent', 'StoppedBeforeSending', 'sent']);
+  expect(starts).toEqual([0, 100, 200]);
+});

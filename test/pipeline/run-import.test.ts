@@ -1,17 +1,19 @@
 // The whole import against the real sandbox in-process: what the server recorded and what the results say.
 import { once } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
-import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RowExecutor } from '../../src/execute/executor.js';
+import { baseOf } from '../../src/execute/api-url.js';
 import { Journal } from '../../src/execute/journal.js';
 import { lockTiming } from '../../src/execute/run-lock.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { identityKey, readRecords } from '../../src/validate/index.js';
 import { withDiskFullAfterTwoWrites } from '../helpers/disk-full.js';
 import { creatableRows, DATA, plainClients, plainPackages, readCsvObjects, tempDir, writeCsv, writePlannedCsv } from '../helpers/sheets.js';
 import { lockText, MACHINE } from '../execute/helpers/colliding-runs.js';
@@ -159,6 +161,32 @@ describe('runImport against the sandbox', () => {
     const retry = await readCsvObjects(result.files.retry!);
     expect(retry.map((r) => r.Email)).toEqual(['nobody@example.com', b!.email, b!.email, b!.email]);
     expect(retry[0]!.message).toContain('client not found');
+  });
+
+  it('the retry file gives a date whose day/month order came from other rows as the day it was read as: imported alone, it means the same', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const [a, b, c] = creatableRows(3);
+    const file = await writeCsv(dir, 'renew.csv', ['Email', 'Plan', 'Start', 'End', 'Price'], [
+      [a!.email, a!.packageName, '25/12/2026', '', ''], // settles the file's order: day first
+      ['nobody@example.com', a!.packageName, '03/10/2026', '02/11/2027', ''], // failed: both dates as read
+      [b!.email, b!.packageName, '04/11/2026', '', '-3'], // invalid price: its date as read
+      [b!.email, b!.packageName, '05/10/2026', '04/09/2026', ''], // invalid end: the end stays as written
+    ]);
+    const first = await runImport({ file, ...connection(s) });
+    expect((await readCsvObjects(first.files.results)).map((r) => r.Start)).toEqual(['25/12/2026', '03/10/2026', '04/11/2026', '05/10/2026']);
+    const retryPath = first.files.retry!;
+    expect((await readCsvObjects(retryPath)).map((r) => [r.Start, r.End])).toEqual([
+      ['2026-10-03', '2027-11-02'],
+      ['2026-11-04', ''],
+      ['2026-10-05', '04/09/2026'],
+    ]);
+
+    // The failed row fixed, and the file imported again as it is, with no --date-format.
+    await writeFile(retryPath, (await readFile(retryPath, 'utf8')).replace('nobody@example.com', c!.email));
+    const again = await runImport({ file: retryPath, ...connection(s) });
+    expect((await readCsvObjects(again.files.results)).map((r) => r.status)).toEqual(['created', 'invalid', 'invalid']);
+    expect(s.inspect.created().at(-1)!.body).toMatchObject({ client_id: c!.clientId, valid_from: '2026-10-03', valid_until: '2027-11-02' });
   });
 
   it('a row with both a client_id and an email is created only when the id is one of the clients that email finds', async () => {
@@ -467,6 +495,36 @@ describe('runImport against the sandbox', () => {
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s) }), 6);
   });
 
+  it('a rerun after a kill says at the start until when the creates the killed run got no clear answer to hold their rows, then creates each row once', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(4, 4));
+    const keys: string[] = [];
+    const stream = await readRecords(file);
+    for await (const item of stream.items) if (item.record) keys.push(identityKey(item.record));
+    await stream.close();
+    // The killed run: row 2's intent was written and no answer came (a kill as it was sent, or before
+    // it got a slot); row 4's create was answered 504 and was being given its --settle.
+    const earlier = await Journal.open(join(dir, 'import.results.csv.journal'), { apiUrl: baseOf(s.mainUrl).shown, fallbackUrl: baseOf(s.fallbackUrl).shown });
+    const sentAt = Date.now() - 200;
+    await earlier.intent(keys[0]!, [], 1, sentAt);
+    await earlier.intent(keys[2]!, [], 1, sentAt);
+    await earlier.unclear(keys[2]!, sentAt + 200, false);
+    await earlier.close();
+
+    const logs: string[] = [];
+    const result = await runImport({ file, ...connection(s), timeout: 0.5, settle: 2 }, { log: (line) => logs.push(line) });
+    // The later of the two: row 2's answer was due --timeout after it was sent, and --settle after that.
+    const until = new Date(Math.ceil((sentAt + 2_500) / 1000) * 1000);
+    const clock = [until.getHours(), until.getMinutes(), until.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+    const resuming = logs.findIndex((line) => line.startsWith('Resuming from'));
+    expect(resuming).toBeGreaterThanOrEqual(0);
+    expect(logs[resuming + 1]).toBe(
+      `2 creates of the earlier run got no clear answer: each is given until ${clock} to finish on the platform before it is read back (--timeout and --settle), so those rows wait until then.`,
+    );
+    expectEachCreatedOnce(s, result, 4);
+  });
+
   it("the sheet's total counts the price a row gives even when the row fails before its package is known", async () => {
     const s = await start();
     const dir = await tempDir();
@@ -479,6 +537,28 @@ describe('runImport against the sandbox', () => {
     expect(result.summary.counts).toMatchObject({ created: 1, failed: 1 });
     expect(result.summary.createdTotal).toEqual({ USD: '10' });
     expect(result.summary.sheetTotal).toEqual({ USD: '15.25' });
+  });
+
+  it("the sheet's total counts a price that names no currency in its package's, also for rows failed or left pending", async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const [row] = creatableRows(1);
+    const file = await writeCsv(dir, 'totals.csv', ['Email', 'Package', 'Start', 'Price'], [
+      [row!.email, 'Gold Monthly', '2027-01-01', '5'],
+      ['nobody-here@example.com', 'Berlin Studio Monthly', '2027-01-01', '10'], // failed before its package is resolved
+      [row!.email, 'Summer Special 2024', '2027-01-01', '7'], // failed on its package: inactive, in USD
+      [row!.email, 'No Such Package', '2027-01-01', '2'], // no package to take a currency from
+    ]);
+    const result = await runImport({ file, ...connection(s) });
+    expect(result.summary.counts).toMatchObject({ created: 1, failed: 3 });
+    expect(result.summary.createdTotal).toEqual({ USD: '5' });
+    expect(result.summary.sheetTotal).toEqual({ USD: '12', EUR: '10', '': '2' });
+
+    const stopped = new AbortController();
+    stopped.abort();
+    const pending = await runImport({ file, out: join(dir, 'stopped.results.csv'), ...connection(s), signal: stopped.signal });
+    expect(pending.summary.counts.pending).toBe(4);
+    expect(pending.summary.sheetTotal).toEqual({ USD: '12', EUR: '10', '': '2' });
   });
 
   it('a results file that cannot be written part way through ends the run with the reason, and a rerun finishes', async () => {

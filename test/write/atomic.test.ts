@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { removeTempFilesNow } from '../../src/write/atomic.js';
 import { openResultsWriter, resultsTarget } from '../../src/write/index.js';
 import { header, outcome, readCsv, row, scratchFolder, summary } from './helpers.js';
 
@@ -47,6 +48,28 @@ describe.each(['members.csv', 'members.xlsx'])('writing %s results', (inputName)
     const names = await readdir(folder);
     expect(names).not.toContain(orphan);
     expect(names).toContain(live);
+    await writer.abort();
+  });
+
+  it('a quit at once (a second Ctrl-C) takes away the temp files of the writers still open, and nothing else', async () => {
+    const { folder, target, open } = await setUp(inputName);
+    await writeFile(target.resultsPath, 'results of an earlier run');
+    const finished = await setUp(inputName);
+    const done = await finished.open();
+    await done.write(row(2, 'a@x.test'), outcome(2, 'failed'));
+    await done.finish(summary());
+    const others = `.${target.resultsPath.split('/').pop()}.${process.pid}-00c0ffee.tmp`;
+    await writeFile(join(folder, others), 'a file this process did not make');
+    const writer = await open();
+    // Failed rows open the retry file's temp file too.
+    for (let n = 2; n < 50; n++) await writer.write(row(n, `c${n}@x.test`), outcome(n, 'failed'));
+    expect((await readdir(folder)).filter((name) => name.endsWith('.tmp'))).toHaveLength(3);
+
+    removeTempFilesNow();
+    expect((await readdir(folder)).sort()).toEqual([others, inputName, `members.results.${inputName.split('.')[1]}`].sort());
+    expect(await readFile(target.resultsPath, 'utf8')).toBe('results of an earlier run');
+    const ext = inputName.split('.')[1];
+    expect((await readdir(finished.folder)).sort()).toEqual([inputName, `members.results.${ext}`, `members.retry.${ext}`].sort());
     await writer.abort();
   });
 

@@ -1,0 +1,78 @@
+// A retry file imported while the import that wrote it can still be resumed: both would send its
+// pending rows, and with --on-existing create nothing would notice the second time.
+import { access } from 'node:fs/promises';
+import { basename, join, parse, resolve } from 'node:path';
+import { RunError } from '../errors.js';
+import { resultsTarget, type ResultsTarget } from '../write/target.js';
+import type { ImportOptions } from './options.js';
+
+/** The unfinished import a retry file came from: its results and journal, and its sheet when that is beside it. */
+export interface UnfinishedOriginal {
+  readonly results: string;
+  readonly journal: string;
+  readonly sheet?: string;
+}
+
+// The formats a sheet may have been read from, in the order a retry file of that extension most likely came from.
+const SHEET_EXTENSIONS = ['.csv', '.xlsx', '.tsv', '.txt', '.xlsm', '.xls', '.ods'];
+
+/** As run-import names it: the journal lives beside the results. */
+const journalOf = (resultsPath: string): string => `${resultsPath}.journal`;
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/**
+ * When `file` is the retry file of an import whose journal is still there. Found where that import's
+ * results went under their default name (`--out` a folder included): the journal does not record the
+ * sheet it belongs to, so results given another name by `--out` are not found.
+ */
+export async function unfinishedOriginal(file: string): Promise<UnfinishedOriginal | undefined> {
+  const retryPath = resolve(file);
+  const { dir, name, ext } = parse(retryPath);
+  const match = /^(.+)\.retry$/i.exec(name);
+  if (!match) return undefined;
+  const sheetName = match[1]!;
+  // The results and retry files share a folder and an extension: the sheet `NAME<ext>` names both.
+  const original = targetOf(join(dir, sheetName + ext));
+  if (original?.retryPath !== retryPath) return undefined;
+  const journal = journalOf(original.resultsPath);
+  if (!(await exists(journal))) return undefined;
+  for (const sheetExt of [ext, ...SHEET_EXTENSIONS]) {
+    const sheet = join(dir, sheetName + sheetExt);
+    if (targetOf(sheet)?.retryPath === retryPath && (await exists(sheet))) return { results: original.resultsPath, journal, sheet };
+  }
+  return { results: original.resultsPath, journal };
+}
+
+function targetOf(sheet: string): ResultsTarget | undefined {
+  try {
+    return resultsTarget(sheet);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses, before anything is sent, to import a retry file with `--on-existing create` while the import
+ * that wrote it can still be resumed; otherwise (the existing-package check is on, or a dry run creates
+ * nothing) a warning through `log`.
+ */
+export async function guardRetryImport(options: ImportOptions, log: (line: string) => void): Promise<void> {
+  const original = await unfinishedOriginal(options.file);
+  if (!original) return;
+  const of = original.sheet === undefined ? `whose results are ${basename(original.results)}` : `of ${basename(original.sheet)}`;
+  const unfinished =
+    `${basename(options.file)} holds rows of an import ${of} that has not finished and can still be resumed ` +
+    `(its journal ${basename(original.journal)} is there).`;
+  if ((options.onExisting ?? 'skip') === 'create' && !options.dryRun) {
+    throw new RunError(
+      'RETRY_OF_UNFINISHED',
+      `${unfinished} Run that import again first to finish it, then import the rows it still lists here; ` +
+        'importing both could create the same package twice, since --on-existing create does not check for it.',
+    );
+  }
+  log(
+    `Warning: ${unfinished} Better finish that import first; ` +
+      'run after this one, it must keep --on-existing skip to find the packages made here.',
+  );
+}

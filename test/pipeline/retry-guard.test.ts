@@ -1,0 +1,162 @@
+// A retry file imported while the import that wrote it can still be resumed, against the real sandbox:
+// with --on-existing create it is refused before anything is sent; with skip, a warning.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunError } from '../../src/errors.js';
+import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
+import { unfinishedOriginal } from '../../src/pipeline/retry-guard.js';
+import { runImport } from '../../src/pipeline/run-import.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { creatableRows, readCsvObjects, tempDir, writeCsv } from '../helpers/sheets.js';
+
+let sandbox: Sandbox | undefined;
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+});
+
+async function start(): Promise<Sandbox> {
+  sandbox = await startSandbox({ port: 0, seed: 7, latencyMs: 20 });
+  return sandbox;
+}
+
+function connection(s: Sandbox) {
+  return { apiUrl: s.mainUrl, fallbackUrl: s.fallbackUrl, token: s.tokens.staff };
+}
+
+const NOBODY = 'nobody@example.com';
+const rows = creatableRows(41, 10);
+
+/** 40 rows that create a package each, then one whose client is not found (it stays in the retry file). */
+function writeSheet(dir: string, name = 'import.csv'): Promise<string> {
+  const last = rows[40]!;
+  return writeCsv(dir, name, ['Email', 'Package', 'Start', 'Price', 'Note'], [
+    ...rows.slice(0, 40).map((r, i) => [r.email, r.packageName, r.validFrom, r.price ?? '', `note ${i + 1}`]),
+    [NOBODY, last.packageName, last.validFrom, '', 'note 41'],
+  ]);
+}
+
+/** An import that Ctrl-C stops once 5 rows are done: its journal and a retry file of its pending rows are left. */
+async function interruptedAfterFive(options: ImportOptions): Promise<RunResult> {
+  const controller = new AbortController();
+  const result = await runImport(
+    { ...options, rate: 100, concurrency: 2, signal: controller.signal },
+    { progress: (p) => (p.done >= 5 ? controller.abort() : undefined) },
+  );
+  expect(result.summary.interrupted).toBe(true);
+  expect(result.summary.counts.pending).toBeGreaterThan(0);
+  return result;
+}
+
+async function importLogging(options: ImportOptions): Promise<{ result: RunResult; logs: string[] }> {
+  const logs: string[] = [];
+  const result = await runImport(options, { log: (line) => logs.push(line) });
+  return { result, logs };
+}
+
+function expectNoDuplicates(s: Sandbox, created: number): void {
+  expect(s.inspect.created()).toHaveLength(created);
+  expect(s.inspect.duplicates()).toEqual([]);
+}
+
+const REFUSED =
+  'import.retry.csv holds rows of an import of import.csv that has not finished and can still be resumed (its journal import.results.csv.journal is there). ' +
+  'Run that import again first to finish it, then import the rows it still lists here; ' +
+  'importing both could create the same package twice, since --on-existing create does not check for it.';
+
+describe('importing the retry file of an import that can still be resumed', () => {
+  it('with --on-existing create is refused before anything is sent; once that import is resumed and finished, its retry file imports', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const stopped = await interruptedAfterFive({ file, ...connection(s), onExisting: 'create' });
+    const retry = stopped.files.retry!;
+    expect(retry).toBe(join(dir, 'import.retry.csv'));
+    const made = s.inspect.created().length;
+    const sent = s.inspect.requests().total;
+    const files = (await readdir(dir)).sort();
+
+    const refused = runImport({ file: retry, ...connection(s), onExisting: 'create' });
+    await expect(refused).rejects.toBeInstanceOf(RunError); // the CLI exits 2 with its message and advice
+    await expect(refused).rejects.toMatchObject({ code: 'RETRY_OF_UNFINISHED', message: REFUSED });
+    expect(s.inspect.requests().total).toBe(sent);
+    expect(s.inspect.created()).toHaveLength(made);
+    expect((await readdir(dir)).sort()).toEqual(files);
+
+    // The same command again finishes the stopped import: every row once, and its journal goes.
+    const resumed = await runImport({ file, ...connection(s), onExisting: 'create' });
+    expect(resumed.summary.counts).toMatchObject({ created: 40, failed: 1, pending: 0 });
+    expectNoDuplicates(s, 40);
+    expect(await readdir(dir)).not.toContain('import.results.csv.journal');
+
+    // Its retry file now holds the one row to fix; fixed, it imports with --on-existing create.
+    expect((await readCsvObjects(retry)).map((r) => r.Email)).toEqual([NOBODY]);
+    await writeFile(retry, (await readFile(retry, 'utf8')).replace(NOBODY, rows[40]!.email));
+    const fixed = await runImport({ file: retry, ...connection(s), onExisting: 'create' });
+    expect(fixed.summary.counts.created).toBe(1);
+    expectNoDuplicates(s, 41);
+  });
+
+  it('is refused too when the stopped import wrote its results into a folder given with --out', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const out = join(dir, 'reports/');
+    const stopped = await interruptedAfterFive({ file, out, ...connection(s), onExisting: 'create' });
+    expect(stopped.files.retry).toBe(join(dir, 'reports', 'import.retry.csv'));
+    const made = s.inspect.created().length;
+
+    await expect(runImport({ file: stopped.files.retry!, ...connection(s), onExisting: 'create' })).rejects.toMatchObject({
+      code: 'RETRY_OF_UNFINISHED',
+      message: expect.stringContaining('(its journal import.results.csv.journal is there)'),
+    });
+    expect(s.inspect.created()).toHaveLength(made);
+  });
+
+  it('with the default --on-existing skip is not refused, but warned about; the resume then skips what it created', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const stopped = await interruptedAfterFive({ file, ...connection(s) });
+    const pending = stopped.summary.counts.pending;
+
+    const { result, logs } = await importLogging({ file: stopped.files.retry!, ...connection(s) });
+    expect(logs).toContainEqual(expect.stringMatching(/^Warning: import\.retry\.csv holds rows of an import of import\.csv that has not finished and can still be resumed/));
+    expect(result.summary.counts.created).toBe(pending - 1); // all but the row whose client is not found
+    expectNoDuplicates(s, 40);
+
+    const resumed = await runImport({ file, ...connection(s) });
+    expect(resumed.summary.counts.created + resumed.summary.counts.skipped).toBe(40);
+    expectNoDuplicates(s, 40);
+  });
+
+  it("a retry file's own import resumes after Ctrl-C with --on-existing create, the import it came from finished", async () => {
+    const s = await start();
+    const dir = await tempDir();
+    // The sheet it came from is there, its journal gone (that import finished).
+    await writeSheet(dir);
+    const retry = await writeSheet(dir, 'import.retry.csv');
+    await interruptedAfterFive({ file: retry, ...connection(s), onExisting: 'create' });
+    expect(await readdir(dir)).toContain('import.retry.results.csv.journal');
+
+    const { result, logs } = await importLogging({ file: retry, ...connection(s), onExisting: 'create' });
+    expect(logs.some((line) => line.startsWith('Resuming from'))).toBe(true);
+    expect(logs.some((line) => line.startsWith('Warning:'))).toBe(false);
+    expect(result.summary.counts).toMatchObject({ created: 40, failed: 1, pending: 0 });
+    expectNoDuplicates(s, 40);
+  });
+
+  it('finds the journal of an XLSX sheet beside its retry file, and none for a file that only looks like one', async () => {
+    const dir = await tempDir();
+    for (const name of ['legacy.xlsx', 'legacy.retry.xlsx', 'legacy.results.xlsx.journal', 'other.retry.csv', 'notes.csv']) await writeFile(join(dir, name), '');
+    expect(await unfinishedOriginal(join(dir, 'legacy.retry.xlsx'))).toEqual({
+      results: join(dir, 'legacy.results.xlsx'),
+      journal: join(dir, 'legacy.results.xlsx.journal'),
+      sheet: join(dir, 'legacy.xlsx'),
+    });
+    expect(await unfinishedOriginal(join(dir, 'other.retry.csv'))).toBeUndefined(); // no journal: that import finished
+    expect(await unfinishedOriginal(join(dir, 'notes.csv'))).toBeUndefined();
+    expect(await unfinishedOriginal(join(dir, 'legacy.xlsx'))).toBeUndefined();
+  });
+});
