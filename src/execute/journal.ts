@@ -78,6 +78,11 @@ export interface PriorState {
   readonly claim?: string;
 }
 
+/** Where the journal of a run writing `resultsPath` lives: beside its results. */
+export function journalPathOf(resultsPath: string): string {
+  return `${resultsPath}.journal`;
+}
+
 /** What an earlier run left, by row key. */
 export interface PriorStates {
   priorState(key: string): PriorState | undefined;

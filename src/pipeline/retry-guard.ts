@@ -3,6 +3,7 @@
 import { access } from 'node:fs/promises';
 import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
+import { journalPathOf } from '../execute/journal.js';
 import { resultsTarget, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
 
@@ -15,9 +16,6 @@ export interface UnfinishedOriginal {
 
 // The formats a sheet may have been read from, in the order a retry file of that extension most likely came from.
 const SHEET_EXTENSIONS = ['.csv', '.xlsx', '.tsv', '.txt', '.xlsm', '.xls', '.ods'];
-
-/** As run-import names it: the journal lives beside the results. */
-const journalOf = (resultsPath: string): string => `${resultsPath}.journal`;
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
@@ -35,7 +33,7 @@ export async function unfinishedOriginal(file: string): Promise<UnfinishedOrigin
   // The results and retry files share a folder and an extension: the sheet `NAME<ext>` names both.
   const original = targetOf(join(dir, sheetName + ext));
   if (original?.retryPath !== retryPath) return undefined;
-  const journal = journalOf(original.resultsPath);
+  const journal = journalPathOf(original.resultsPath);
   if (!(await exists(journal))) return undefined;
   for (const sheetExt of [ext, ...SHEET_EXTENSIONS]) {
     const sheet = join(dir, sheetName + sheetExt);

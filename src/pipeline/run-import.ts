@@ -5,7 +5,7 @@ import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
 import type { Package, RequestEvent } from '../execute/api-types.js';
 import { baseOf, isLoopbackUrl } from '../execute/api-url.js';
-import { Journal, type JournalRun } from '../execute/journal.js';
+import { Journal, journalPathOf, type JournalRun } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import type { Sandbox } from '../sandbox/server.js';
 import type { RecordStream } from '../validate/index.js';
@@ -90,11 +90,11 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     // The results writer first: it makes the results folder, where the journal goes.
     const writerOpening = openResultsWriter({ target, inputPath: options.file, header: stream.header, sheetName: stream.sheetName, delimiter: stream.delimiter, forRetry: stream.datesAsRead });
     // A dry run only reads what an earlier run did: it shows those rows as they stand, and sends nothing.
-    const earlier = options.dryRun ? await Journal.peek(`${target.resultsPath}.journal`, journalRun(connection)) : undefined;
+    const earlier = options.dryRun ? await Journal.peek(journalPathOf(target.resultsPath), journalRun(connection)) : undefined;
     const journalOpening = options.dryRun
       ? undefined
       : // A rehearsal on the embedded sandbox does not hold the sheet from a real import.
-        writerOpening.then(() => Journal.open(`${target.resultsPath}.journal`, journalRun(connection), connection.sandbox ? undefined : options.file));
+        writerOpening.then(() => Journal.open(journalPathOf(target.resultsPath), journalRun(connection), connection.sandbox ? undefined : options.file));
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     lockedBy = journal;
     if (journal) await refuseToLoseCreatesElsewhere(journal, writer);
