@@ -67,7 +67,9 @@ export function printResult(result: RunResult, json: boolean): void {
     lines.push(`  ${label}: ${totalsText(summary.createdTotal)} of the sheet's ${totalsText(summary.sheetTotal)}`);
   }
   lines.push(`Results: ${files.results}`);
-  if (files.retry) lines.push(`Retry:   ${files.retry} (the rows to fix and import again)`);
+  // After a stop, the pending rows are the resume's to send: the retry file is for after it.
+  const retryUse = summary.interrupted ? 'once the resume below has finished, the rows still to fix' : 'the rows to fix and import again';
+  if (files.retry) lines.push(`Retry:   ${files.retry} (${retryUse})`);
   if (result.error) lines.push(`Stopped: ${result.error.message} ${result.error.advice}`);
   if (summary.interrupted) lines.push('Interrupted: run the same command again to resume; rows already done are not sent again.');
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -27,16 +27,27 @@ test('createdTotal the same way; with every price in a currency there is no such
   expect(Object.keys(priced).filter((key) => key.endsWith('NoCurrency'))).toEqual([]);
 });
 
-/** The first line of the text summary, as printed. */
-function firstLine(result: Parameters<typeof printResult>[0]): string {
+/** The text summary's lines, as printed. */
+function printedLines(result: Parameters<typeof printResult>[0]): string[] {
   const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
     printResult(result, false);
-    return String(write.mock.calls[0]?.[0]).split('\n')[0]!;
+    return String(write.mock.calls[0]?.[0]).split('\n');
   } finally {
     write.mockRestore();
   }
 }
+
+const firstLine = (result: Parameters<typeof printResult>[0]): string => printedLines(result)[0]!;
+
+test('after a stop, the retry file is for after the resume: its pending rows are the resume\'s to send', () => {
+  const withRetry = { ...files, retry: '/data/members.retry.xlsx' };
+  const stopped = printedLines({ summary: { ...summary({ rows: 3 }), interrupted: true }, files: withRetry });
+  expect(stopped).toContain('Retry:   /data/members.retry.xlsx (once the resume below has finished, the rows still to fix)');
+  expect(stopped).toContain('Interrupted: run the same command again to resume; rows already done are not sent again.');
+  const finished = printedLines({ summary: summary({ rows: 3 }), files: withRetry });
+  expect(finished).toContain('Retry:   /data/members.retry.xlsx (the rows to fix and import again)');
+});
 
 test('a dry run is said to have checked the rows, not imported them: it created nothing', () => {
   const counts = { ...summary().counts, would_create: 3 };
