@@ -375,7 +375,7 @@ describe('RowExecutor', () => {
   });
 
   /** A journal in `dir` left by a run killed while row 2's create was out, its intent written at `at`. */
-  async function killedWithCreateOut(dir: string, platform: FakePlatform, at: number | undefined): Promise<void> {
+  async function killedWithCreateOut(dir: string, at: number | undefined): Promise<void> {
     const killed = await journalIn(dir);
     await (at === undefined ? killed.intent(identityKey(record(2)), [], 1) : killed.intent(identityKey(record(2)), [], 1, at));
     await killed.close();
@@ -391,7 +391,7 @@ describe('RowExecutor', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     const time = virtualClock();
-    await killedWithCreateOut(dir, platform, time.clock.at);
+    await killedWithCreateOut(dir, time.clock.at);
     // The killed run's create: its gateway gives up at 60 s, the platform makes it at 90 s.
     commitsLate(platform, time.clock, 90_000);
     await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' });
@@ -406,7 +406,7 @@ describe('RowExecutor', () => {
   it('a dry run after a run killed while its create was out waits for nothing, sends nothing, and says the import reads it back first', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
     const platform = new FakePlatform(CLIENTS, PACKAGES);
-    await killedWithCreateOut(dir, platform, 1_700_000_000_000);
+    await killedWithCreateOut(dir, 1_700_000_000_000);
     const earlier = await Journal.peek(join(dir, 'results.csv.journal'), RUN);
     const { run, delays } = executor(platform, { dryRun: true, ...(earlier && { earlier }) });
     expectOutcome(await run(record(2)), { status: 'would_create', messageIncludes: 'an earlier run sent it and got no clear answer' });
@@ -417,7 +417,7 @@ describe('RowExecutor', () => {
   it('a journal of an earlier version, with no time on the intent: the whole settle time from the rerun\'s start', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
     const platform = new FakePlatform(CLIENTS, PACKAGES);
-    await killedWithCreateOut(dir, platform, undefined);
+    await killedWithCreateOut(dir, undefined);
     const time = virtualClock();
     commitsLate(platform, time.clock, 50_000);
     await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' });
@@ -431,7 +431,7 @@ describe('RowExecutor', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     const time = virtualClock();
-    await killedWithCreateOut(dir, platform, time.clock.at);
+    await killedWithCreateOut(dir, time.clock.at);
     commitsLate(platform, time.clock, 150_000);
     await platform.createClientPackage({ client_id: 'cl_ann', package_id: 'pk_gold', valid_from: '2025-01-01' });
     const { run } = executor(platform, { journal: await journalIn(dir) }, time);
@@ -447,7 +447,7 @@ describe('RowExecutor', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cp-exec-'));
     const platform = new FakePlatform(CLIENTS, PACKAGES);
     const time = virtualClock();
-    await killedWithCreateOut(dir, platform, time.clock.at);
+    await killedWithCreateOut(dir, time.clock.at);
     const controller = new AbortController();
     const stopping = { ...time, sleep: async (ms: number) => { await time.sleep(ms); controller.abort(); } };
     const stopped = await executor(platform, { journal: await journalIn(dir), signal: controller.signal }, stopping).run(record(2));
@@ -455,7 +455,7 @@ describe('RowExecutor', () => {
 
     const unreadable = new FakePlatform(CLIENTS, PACKAGES);
     const dir2 = await mkdtemp(join(tmpdir(), 'cp-exec-'));
-    await killedWithCreateOut(dir2, unreadable, time.clock.at);
+    await killedWithCreateOut(dir2, time.clock.at);
     const original = unreadable.listClientPackages.bind(unreadable);
     let reads = 0;
     unreadable.listClientPackages = async (id) => {
