@@ -120,11 +120,11 @@ function plainView(stream: NodeJS.WriteStream, rate: RowRate): ProgressView {
     },
     log: (line) => stream.write(`${line}\n`),
     stop() {
-      clearTimeout(quiet);
-      if (!latest || latest.done === 0 || lastSaid === undefined) return;
-      const { done, counts } = said(latest);
-      if (`${done}; ${counts}` !== lastSaid) print(latest);
-      clearTimeout(quiet);
+      if (latest && latest.done > 0 && lastSaid !== undefined) {
+        const { done, counts } = said(latest);
+        if (`${done}; ${counts}` !== lastSaid) print(latest);
+      }
+      clearTimeout(quiet); // after the last print, which would set it again
     },
   };
 }
