@@ -2,71 +2,22 @@
 // both create it. The lock file says which process on which machine holds it (and a nonce, so no two
 // lock texts are alike); the lock of a run that was killed is taken over by the next run.
 //
-// Whether the holder is alive is asked of this system where its pid means something here: the same
-// machine, started once, with the same set of processes in view. Where it does not (a lock from before
-// a restart, or from another system of the same name sharing the drive: a cloned machine, a container),
-// the lock is alive while it is fresh: its holder rewrites it every few seconds.
-//
-// Taking over is where two runs can collide: both find the same dead lock, and one removing it after
-// the other has made its own would leave both running. So removing a dead file is claimed first, by
-// making a file named after its path and text (`<lock>.takeover-<hash>`). A file is only ever made
-// where none is (a hard link, or an exclusive create), so one run alone holds a claim; it reads the
-// file again and removes it only if it still holds the dead text. A claim left by a run killed while
-// taking over is itself dead, and removed the same way under a claim of its own.
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { link, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+// This file holds the lock itself (`RunLock`: take, keep fresh, release). Who holds a lock and whether
+// it is alive is told in lock-holder.ts, taking over a dead run's lock in lock-takeover.ts, and what a
+// run that cannot take the lock says in lock-messages.ts.
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileErrorText, RunError } from '../errors.js';
-import { isRunning } from '../pid.js';
+import { holderOf, lockTiming, THIS_PROCESS, type LockHost } from './lock-holder.js';
+import { inProgress, stuck } from './lock-messages.js';
+import { placed, removeDead, sweep, type Taker } from './lock-takeover.js';
 
-/** The process taking the lock, as the lock sees it; tests play several processes in one with it. */
-export interface LockHost {
-  readonly pid: number;
-  readonly machine: string;
-  /** Which start of the machine this is, where the system tells ('-' where not). */
-  readonly boot: string;
-  /** Which set of processes this one sees (containers each have their own), where the system tells ('-' where not). */
-  readonly pidSpace: string;
-  isRunning(pid: number): boolean;
-  /** Awaited before each file operation: tests pause a run there, or stop it for good as a kill would. */
-  beforeStep?(step: string): Promise<void>;
-}
-
-function bootId(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/[^0-9a-f-]/gi, '') || '-';
-  } catch {
-    return '-';
-  }
-}
-
-function pidSpace(): string {
-  try {
-    return /^pid:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '-';
-  } catch {
-    return '-';
-  }
-}
-
-const THIS_PROCESS: LockHost = { pid: process.pid, machine: encodeURIComponent(hostname()), boot: bootId(), pidSpace: pidSpace(), isRunning };
+export { lockTiming, UNFINISHED_MS, type LockHost } from './lock-holder.js';
 
 /** Room for waiting out other runs' takeovers, each a few file operations long. */
 const MAX_TRIES = 50;
 const WAIT_MS = 10;
-/**
- * Where a file is written in place (no hard links), it is empty or partly written for a moment. One
- * that is still not whole after this (by the clock of the drive it is on) was left by a run killed
- * while writing it.
- */
-export const UNFINISHED_MS = 30_000;
-/**
- * A held lock is written again every `refreshMs`, and one whose pid cannot be asked about here is alive
- * until it has not been written for `leaseMs` (by the drive's clock). Tests shorten both.
- */
-export const lockTiming = { refreshMs: 5_000, leaseMs: 30_000 };
 
 interface Clocks {
   readonly wall: number;
@@ -85,21 +36,6 @@ async function within(ms: number, work: Promise<void>): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** `<pid> <nonce> <machine> <boot> <pid space>`, on one line; earlier versions wrote no pid space. */
-const WHOLE = /^(\d+) [0-9a-f]{16} (\S+) (\S+)(?: (\S+))?\n$/;
-/** The pid alone, as earlier versions wrote it. */
-const PID_ONLY = /^(\d+)$/;
-
-interface Holder {
-  readonly text: string;
-  readonly alive: boolean;
-  readonly pid?: number;
-  /** Set when the holder runs on another machine, where this one cannot tell whether it is alive. */
-  readonly elsewhere?: string;
-  /** Set when the holder's pid means nothing here, so that it is judged by how fresh its lock is. */
-  readonly unseen?: { readonly where: 'container' | 'machine'; readonly machine: string; readonly writtenAgoMs: number };
 }
 
 export class RunLock {
@@ -251,194 +187,5 @@ export class RunLock {
     // A lock that cannot be removed (its folder made read-only meanwhile) is a dead run's lock to the
     // next run, which takes it over: what ended this run is what its user needs to hear.
     await rm(this.path, { force: true }).catch(() => undefined);
-  }
-}
-
-interface Taker {
-  /** The lock. */
-  readonly path: string;
-  /** This run's file, linked into place as the lock or a claim. */
-  readonly mine: string;
-  readonly text: string;
-  readonly host: LockHost;
-  /** The time by the clock of the drive the lock is on. */
-  readonly driveNow: () => number;
-  /** The last claim of another run this one waited for. */
-  blockedBy?: { readonly path: string; readonly holder: Holder };
-}
-
-function holderWords(holder: Holder): string {
-  return `process ${holder.pid}${holder.elsewhere === undefined ? '' : ` on ${holder.elsewhere}`}`;
-}
-
-function inProgress(path: string, holder: Holder): RunError {
-  if (holder.unseen) {
-    const ago = Math.max(0, Math.floor(holder.unseen.writtenAgoMs / 1000));
-    const wait = Math.max(1, Math.ceil((lockTiming.leaseMs - holder.unseen.writtenAgoMs) / 1000));
-    const where =
-      holder.unseen.where === 'container'
-        ? `in another container on this machine (process ${holder.pid} there)`
-        : `on another machine also named ${holder.unseen.machine} (process ${holder.pid} there), or was before this machine restarted`;
-    return new RunError(
-      'RUN_IN_PROGRESS',
-      `Another import of this sheet is running ${where}: its lock ${path} was last written ${ago} s ago. A lock not written for ${lockTiming.leaseMs / 1000} s is taken over: if that run is gone, run again in ${wait} s.`,
-    );
-  }
-  if (holder.pid === undefined) {
-    return new RunError(
-      'RUN_IN_PROGRESS',
-      `Another import of this sheet is starting: its lock ${path} is being written (a lock left unfinished by a stopped run is taken over once ${UNFINISHED_MS / 1000} s old).`,
-    );
-  }
-  return new RunError(
-    'RUN_IN_PROGRESS',
-    `Another import of this sheet is running (${holderWords(holder)}); if that process is not one, delete ${path} and run again.`,
-  );
-}
-
-function stuck(path: string, blockedBy: Taker['blockedBy']): RunError {
-  if (!blockedBy) return new RunError('RUN_IN_PROGRESS', `Cannot take the lock ${path}: other runs of this sheet kept taking it.`);
-  const who = blockedBy.holder.pid === undefined ? 'a run' : holderWords(blockedBy.holder);
-  return new RunError(
-    'RUN_IN_PROGRESS',
-    `Cannot take the lock ${path}: ${who} has been taking it over for too long (${blockedBy.path}); if no other import of this sheet is running, delete that file and run again.`,
-  );
-}
-
-/**
- * Removes the file at `path` if it still holds `deadText`, under the claim for it. False when another
- * run holds that claim (and is alive): the caller waits and looks again.
- */
-async function removeDead(self: Taker, path: string, deadText: string, depth = 0): Promise<boolean> {
-  const claim = claimOf(self.path, path, deadText);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (!(await placed(self, claim, 'claim a takeover'))) {
-      const other = await holderOf(self, claim);
-      if (!other) continue; // dropped meanwhile
-      if (other.text !== self.text) {
-        if (other.alive || depth >= 3) {
-          self.blockedBy = { path: claim, holder: other };
-          return false;
-        }
-        // A run killed while taking over left its claim: that claim is removed first, under its own.
-        await removeDead(self, claim, other.text, depth + 1);
-        continue;
-      }
-    }
-    try {
-      await self.host.beforeStep?.('read again under the claim');
-      // Still the same text, and still dead: a file being written in place reads the same as a dead
-      // one cut short, but is new.
-      const now = await holderOf(self, path);
-      if (now && now.text === deadText && !now.alive) {
-        await self.host.beforeStep?.('remove the dead file');
-        await rm(path, { force: true });
-      }
-    } finally {
-      await self.host.beforeStep?.('drop the claim');
-      await rm(claim, { force: true });
-    }
-    return true;
-  }
-  return false;
-}
-
-function claimOf(lock: string, path: string, text: string): string {
-  return `${lock}.takeover-${createHash('sha256').update(`${path}\0${text}`).digest('hex').slice(0, 16)}`;
-}
-
-/** Files left beside the lock by runs killed part way: their own files, and their claims. */
-async function sweep(self: Taker): Promise<void> {
-  const prefix = `${basename(self.path)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dirname(self.path));
-  } catch {
-    return; // nothing depends on it: the lock itself is taken below, or its failure reported
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const rest = name.slice(prefix.length);
-    const file = join(dirname(self.path), name);
-    const ownFile = /^\d+-[0-9a-f]{8}$/.test(rest);
-    if (file === self.mine || !(ownFile || /^takeover-[0-9a-f]{16}$/.test(rest))) continue;
-    const holder = await holderOf(self, file).catch(() => undefined);
-    if (!holder || holder.alive) continue;
-    // A run's own file is never used under its own name: it can simply go.
-    if (ownFile) await rm(file, { force: true }).catch(() => undefined);
-    else await removeDead(self, file, holder.text).catch(() => undefined);
-  }
-}
-
-/** Who holds the file at `path`, read from it; undefined when there is none. */
-async function holderOf(self: Taker, path: string): Promise<Holder | undefined> {
-  await self.host.beforeStep?.(`read ${path.slice(self.path.length) || 'the lock'}`);
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const text = await handle.readFile('utf8');
-    const opened = handle;
-    /** How long ago the file was last written, by the clock of the drive that dated it. */
-    const writtenAgoMs = async () => self.driveNow() - (await opened.stat()).mtimeMs;
-    const whole = WHOLE.exec(text);
-    if (!whole) {
-      const young = (await writtenAgoMs()) < UNFINISHED_MS;
-      // A pid alone is also how a text being written in place starts: it is read as such only once old.
-      const pidOnly = PID_ONLY.exec(text);
-      if (pidOnly && !young) return { text, alive: self.host.isRunning(Number(pidOnly[1])), pid: Number(pidOnly[1]) };
-      return { text, alive: young };
-    }
-    const [, pidText, machine, boot, space = '-'] = whole as unknown as [string, string, string, string, string?];
-    const pid = Number(pidText);
-    // Whether a process elsewhere is alive cannot be told from here.
-    if (machine !== self.host.machine) return { text, alive: true, pid, elsewhere: machineName(machine) };
-    const known = (a: string, b: string) => a !== '-' && b !== '-';
-    const otherStart = known(boot, self.host.boot) && boot !== self.host.boot;
-    const otherProcesses = known(space, self.host.pidSpace) && space !== self.host.pidSpace;
-    if (otherStart || otherProcesses) {
-      // Its pid means nothing here: it is alive while it keeps its lock fresh.
-      const ago = await writtenAgoMs();
-      if (ago >= lockTiming.leaseMs) return { text, alive: false, pid };
-      return { text, alive: true, pid, unseen: { where: otherStart ? 'machine' : 'container', machine: machineName(machine), writtenAgoMs: ago } };
-    }
-    return { text, alive: self.host.isRunning(pid), pid };
-  } finally {
-    await handle.close();
-  }
-}
-
-function machineName(written: string): string {
-  try {
-    return decodeURIComponent(written);
-  } catch {
-    return written;
-  }
-}
-
-/** Drives without hard links (some shares and USB sticks) get the file written in place instead. */
-const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
-
-/** Makes `path` hold this run's text, unless a file is there already. */
-async function placed(self: Taker, path: string, step: string): Promise<boolean> {
-  await self.host.beforeStep?.(step);
-  try {
-    await link(self.mine, path);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (code === 'EEXIST') return false;
-    if (!NO_LINKS.has(code)) throw error;
-  }
-  try {
-    await writeFile(path, self.text, { flag: 'wx' });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
   }
 }
