@@ -7,7 +7,9 @@
 //
 // A large sheet is tens of millions of tags, so the scanner works on character codes and offsets:
 // the names it has seen are kept and matched in place, attributes are cut out only when asked for.
-import { checkValue, decodeText, decodeValue, isName, NAME_CHAR, plainUpTo, XmlSyntaxError } from './xml-text.js';
+import { StartTagAttributes } from './xml-attributes.js';
+import { ElementNames, type KnownName } from './xml-element-names.js';
+import { decodeText, NAME_CHAR, plainUpTo, XmlSyntaxError } from './xml-text.js';
 
 export { isPlainText, XmlSyntaxError } from './xml-text.js';
 
@@ -31,27 +33,15 @@ export interface XmlHandler {
   raw?(inner: string): void;
 }
 
+// Declared here, not shared with xml-attributes.ts: imported constants made the scan ~9% slower.
 const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
-const QUOTE = 0x22;
-const AMP = 0x26;
-const APOSTROPHE = 0x27;
 const SLASH = 0x2f;
-const COLON = 0x3a;
-const LT = 0x3c;
-const EQUALS = 0x3d;
 const GT = 0x3e;
 
-interface KnownName {
-  readonly full: string;
-  readonly local: string;
-}
-
 export class XmlScanner {
-  /** The namespace prefix of the root element ('' for none); undefined until it is seen. */
-  private prefix: string | undefined;
   /** Names of the open elements as written, and without the prefix, innermost last. */
   private readonly stack: KnownName[] = [];
   private rootClosed = false;
@@ -59,13 +49,10 @@ export class XmlScanner {
   private text = '';
   private at = 0;
   private carry = '';
-  /** Element names seen so far (a sheet has a handful), matched in place instead of cut out. */
-  private readonly names: KnownName[] = [];
-  // The attributes of the start tag being opened: offsets into `source`.
-  private source = '';
-  private attrCount = 0;
-  private readonly attrOffsets = new Int32Array(4 * 64);
-  private attrPlain = new Uint8Array(64);
+  /** Element names seen so far, and the root's prefix. */
+  private readonly names = new ElementNames();
+  /** The attributes of the start tag being opened. */
+  private readonly attributes = new StartTagAttributes();
 
   constructor(private readonly handler: XmlHandler) {}
 
@@ -164,16 +151,7 @@ export class XmlScanner {
 
   /** An attribute of the start tag being opened (for `open`), decoded; undefined when it has none. */
   attribute(name: string): string | undefined {
-    const s = this.source;
-    const offsets = this.attrOffsets;
-    next: for (let k = 0; k < this.attrCount; k++) {
-      const start = offsets[4 * k] as number;
-      if ((offsets[4 * k + 1] as number) - start !== name.length) continue;
-      for (let j = 0; j < name.length; j++) if (s.charCodeAt(start + j) !== name.charCodeAt(j)) continue next;
-      const value = s.slice(offsets[4 * k + 2], offsets[4 * k + 3]);
-      return this.attrPlain[k] ? value : decodeValue(value);
-    }
-    return undefined;
+    return this.attributes.get(name);
   }
 
   /**
@@ -240,7 +218,7 @@ export class XmlScanner {
       while (i < n && !endsName(s.charCodeAt(i))) i++;
       if (i >= n) return -1;
       // The same element may be closed with or without the root's prefix.
-      const name = this.localName(s.slice(lt + 2, i));
+      const name = this.names.localName(s.slice(lt + 2, i));
       if (open === undefined) throw new XmlSyntaxError(`unmatched closing tag: ${name}`);
       if (name !== open.local) throw new XmlSyntaxError('unexpected close tag');
     }
@@ -266,9 +244,8 @@ export class XmlScanner {
       }
     }
     if (i >= n) return -1;
-    const known = this.nameAt(s, lt + 1, i, valid);
-    this.source = s;
-    this.attrCount = 0;
+    const known = this.rooted(this.names.nameAt(s, lt + 1, i, valid, this.stack.length === 0));
+    this.attributes.clear(s);
     for (;;) {
       while (i < n && isSpace(s.charCodeAt(i))) i++;
       if (i >= n) return -1;
@@ -279,7 +256,7 @@ export class XmlScanner {
         if (s.charCodeAt(i + 1) !== GT) throw new XmlSyntaxError('forward-slash in opening tag not followed by >');
         break;
       }
-      i = this.attributeAt(s, i);
+      i = this.attributes.readAt(s, i);
       if (i < 0) return -1;
     }
     const selfClosing = s.charCodeAt(i) === SLASH;
@@ -307,97 +284,11 @@ export class XmlScanner {
     return close + endTag.length;
   }
 
-  /** Reads the attribute at `i` into the offsets; returns where it ends, or -1 when the chunk ends first. */
-  private attributeAt(s: string, start: number): number {
-    const n = s.length;
-    let i = start;
-    let valid = true;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 128 ? NAME_CHAR[c] === 0 : c < 0xb7) {
-        if (isSpace(c) || c === EQUALS || c === GT || c === SLASH) break;
-        valid = false;
-      }
-    }
-    if (i >= n) return -1;
-    const nameEnd = i;
-    const first = s.charCodeAt(start);
-    if (!valid || nameEnd === start || (first >= 0x30 && first <= 0x39) || first === 0x2d || first === 0x2e) {
-      throw new XmlSyntaxError('disallowed character in attribute name');
-    }
-    while (i < n && isSpace(s.charCodeAt(i))) i++;
-    if (i >= n) return -1;
-    if (s.charCodeAt(i) !== EQUALS) throw new XmlSyntaxError('attribute without value');
-    i++;
-    while (i < n && isSpace(s.charCodeAt(i))) i++;
-    if (i >= n) return -1;
-    const quote = s.charCodeAt(i);
-    if (quote !== QUOTE && quote !== APOSTROPHE) throw new XmlSyntaxError('unquoted attribute value');
-    const valueStart = i + 1;
-    let plain = true;
-    for (i = valueStart; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c === quote) break;
-      if (c < SPACE || c === AMP || c === LT || c >= 0xd800) plain = false;
-    }
-    if (i >= n) return -1;
-    const valueEnd = i;
-    if (!plain) checkValue(s.slice(valueStart, valueEnd));
-    const offsets = this.attrOffsets;
-    const count = this.attrCount;
-    for (let k = 0; k < count; k++) {
-      if (sameText(s, offsets[4 * k] as number, offsets[4 * k + 1] as number, start, nameEnd)) {
-        throw new XmlSyntaxError(`duplicate attribute: ${s.slice(start, nameEnd)}`);
-      }
-    }
-    if (count === 64) throw new XmlSyntaxError('too many attributes');
-    offsets[4 * count] = start;
-    offsets[4 * count + 1] = nameEnd;
-    offsets[4 * count + 2] = valueStart;
-    offsets[4 * count + 3] = valueEnd;
-    this.attrPlain[count] = plain ? 1 : 0;
-    this.attrCount = count + 1;
-    i++;
-    if (i < n && !endsName(s.charCodeAt(i))) throw new XmlSyntaxError('no whitespace between attributes');
-    return i;
-  }
-
-  /** The element name at [start, end), checked once and then matched in place. */
-  private nameAt(s: string, start: number, end: number, valid: boolean): KnownName {
-    const length = end - start;
-    const names = this.names;
-    next: for (let k = 0; k < names.length; k++) {
-      const known = names[k] as KnownName;
-      const full = known.full;
-      if (full.length !== length) continue;
-      for (let j = 0; j < length; j++) if (s.charCodeAt(start + j) !== full.charCodeAt(j)) continue next;
-      return this.rooted(known);
-    }
-    if (!valid || !isName(s, start, end)) throw new XmlSyntaxError('disallowed character in tag name');
-    const full = s.slice(start, end);
-    if (this.prefix === undefined && this.stack.length === 0) this.prefix = full.includes(':') ? full.slice(0, full.indexOf(':')) : '';
-    const known = { full, local: this.localName(full) };
-    if (this.prefix !== undefined && this.names.length < 64) this.names.push(known);
-    return this.rooted(known);
-  }
-
   /** A name about to be opened at the top level is the root, of which there is one. */
   private rooted(known: KnownName): KnownName {
     if (this.stack.length === 0 && this.rootClosed) throw new XmlSyntaxError('documents may contain only one root');
     return known;
   }
-
-  private localName(name: string): string {
-    const { prefix } = this;
-    if (!prefix) return name;
-    return name.length > prefix.length && name.charCodeAt(prefix.length) === COLON && name.startsWith(prefix) ? name.slice(prefix.length + 1) : name;
-  }
-}
-
-function sameText(s: string, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let k = 0; k < aEnd - aStart; k++) if (s.charCodeAt(aStart + k) !== s.charCodeAt(bStart + k)) return false;
-  return true;
 }
 
 function isSpace(c: number): boolean {
@@ -407,4 +298,3 @@ function isSpace(c: number): boolean {
 function endsName(c: number): boolean {
   return isSpace(c) || c === GT || c === SLASH;
 }
-
