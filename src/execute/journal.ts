@@ -4,92 +4,32 @@
 // loop, or while the write before was under way) to a file opened for synchronous data writes: a write
 // is durable when it returns, in one system call.
 import { close, constants, fdatasync, ftruncate, open, write } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { fileErrorText, RunError } from '../errors.js';
 import type { RowOutcome } from '../pipeline/types.js';
 import { syncFolder } from '../write/atomic.js';
+import { foldLine, parseLines, runLine, unsettledIn, type JournalLine, type JournalRun, type PriorState, type PriorStates, type RunLine, type UnsettledElsewhere } from './journal-lines.js';
 import { RunLock } from './run-lock.js';
+import { lockSheet } from './sheet-lock.js';
 
-export interface JournalRun {
-  readonly apiUrl: string;
-  readonly fallbackUrl: string;
-}
+export type { JournalRun, PriorState, PriorStates, UnsettledElsewhere } from './journal-lines.js';
+export { retryFileOf } from './journal-lines.js';
 
-interface RunLine extends JournalRun {
-  readonly k: 'run';
-  readonly v: 1;
-}
-
-interface IntentLine {
-  readonly k: 'intent';
-  readonly key: string;
-  /** Ids of matching packages the client already had before the first create of this row. */
-  readonly before: readonly string[];
-  readonly attempt: number;
-  /** Wall-clock milliseconds; absent in journals of earlier versions. */
-  readonly at?: number;
-  /** The resolved client, package and valid_from it creates; absent in journals of earlier versions. */
-  readonly claim?: string;
-}
-
-/** A create that got no clear answer, written when that answer came. */
-interface UnclearLine {
-  readonly k: 'unclear';
-  readonly key: string;
-  /** Wall-clock milliseconds. */
-  readonly at: number;
-  /** The platform was done with it (see CreateResult): reading back settles it. */
-  readonly finished: boolean;
-}
-
-/** The create of the last intent was never sent: the run stopped between the two. */
-interface UnsentLine {
-  readonly k: 'unsent';
-  readonly key: string;
-}
-
-interface OutcomeLine {
-  readonly k: 'outcome';
-  readonly key: string;
-  readonly outcome: Omit<RowOutcome, 'sourceRow'>;
-}
-
-type JournalLine = RunLine | IntentLine | UnclearLine | UnsentLine | OutcomeLine;
-
-/** What an earlier run left for one row identity. */
-export interface PriorState {
-  /** Set once a create was sent (or about to be): the ids that existed before it. */
-  readonly before?: readonly string[];
-  readonly attempts: number;
-  /** A finished outcome worth reusing (created or skipped). */
-  readonly done?: Omit<RowOutcome, 'sourceRow'>;
-  /**
-   * Set when the last create sent may still be under way on the platform: since when its unclear
-   * answer came (wall-clock milliseconds), or, when the run ended before any came, when its intent was
-   * written (undefined in journals of earlier versions).
-   */
-  readonly unsettledSince?: { readonly answeredAt: number } | { readonly sentAfter: number | undefined };
-  /** The resolved client, package and valid_from of its creates. */
-  readonly claim?: string;
+/** Besides the API it runs against, what a run that opens a journal may name. */
+export interface JournalOpening {
+  /** The sheet: another run of that very file on this machine is refused, whatever its results path. */
+  readonly sheet?: string;
+  /** The name of the retry file the run writes beside the journal, so that importing it finds this journal. */
+  readonly retryFile?: string;
 }
 
 /** Where the journal of a run writing `resultsPath` lives: beside its results. */
 export function journalPathOf(resultsPath: string): string {
   return `${resultsPath}.journal`;
 }
-
-/** What an earlier run left, by row key. */
-export interface PriorStates {
-  priorState(key: string): PriorState | undefined;
-  priorStates(): Iterable<[string, PriorState]>;
-}
-
-const REUSABLE = new Set(['created', 'skipped']);
 
 /**
  * Where the system has no O_DSYNC, O_SYNC (which also waits for the times to be written) does the
@@ -113,24 +53,6 @@ async function writeAll(fd: number, bytes: Buffer): Promise<void> {
     from(0);
   });
   if (DURABLE_WRITES === 0) await syncData(fd);
-}
-
-function parseLines(text: string): JournalLine[] {
-  const lines: JournalLine[] = [];
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
-    try {
-      lines.push(JSON.parse(raw) as JournalLine);
-    } catch {
-      // A torn last line from a crash mid-write: everything before it is intact.
-    }
-  }
-  return lines;
-}
-
-/** Creates another server's journal holds whose outcome never came back. */
-export interface UnsettledElsewhere extends JournalRun {
-  readonly creates: number;
 }
 
 interface OpenedState {
@@ -164,7 +86,7 @@ export class Journal {
     private readonly fd: number,
     private readonly lock: RunLock,
     private readonly sheetLock: RunLock | undefined,
-    private readonly run: JournalRun,
+    private readonly run: RunLine,
     private readonly state: OpenedState,
   ) {
     this.otherRun = state.otherRun;
@@ -178,13 +100,12 @@ export class Journal {
    * until this run writes its first line, which empties it first. So a run that sends nothing (a
    * refused token, a Ctrl-C before the first row) destroys nothing.
    */
-  static async open(path: string, run: JournalRun, sheet?: string): Promise<Journal> {
-    // With `sheet`, another run of that very file on this machine is refused too, whatever its results path.
+  static async open(path: string, run: JournalRun, { sheet, retryFile }: JournalOpening = {}): Promise<Journal> {
     const sheetLock = sheet === undefined ? undefined : await lockSheet(sheet);
     let lock: RunLock | undefined;
     try {
       lock = await RunLock.acquire(`${path}.lock`);
-      return await Journal.load(path, run, lock, sheetLock);
+      return await Journal.load(path, { ...runLine(run), ...(retryFile !== undefined && { retry: retryFile }) }, lock, sheetLock);
     } catch (error) {
       await lock?.release();
       await sheetLock?.release();
@@ -207,7 +128,7 @@ export class Journal {
     return { priorState: (key) => prior.get(key), priorStates: () => prior.entries() };
   }
 
-  private static async load(path: string, run: JournalRun, lock: RunLock, sheetLock?: RunLock): Promise<Journal> {
+  private static async load(path: string, run: RunLine, lock: RunLock, sheetLock?: RunLock): Promise<Journal> {
     const prior = new Map<string, PriorState>();
     let created = false;
     const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
@@ -237,7 +158,7 @@ export class Journal {
       if (sameRun && whole < bytes.length) await truncateFile(fd, whole);
       // A new or empty file has nothing to lose: its first line is written now, and a new file's
       // name made durable in its folder, so that a power cut cannot take the whole journal away.
-      if (!sameRun && !otherRun) await journal.append(runLine(run));
+      if (!sameRun && !otherRun) await journal.append(run);
       if (created) await syncFolder(dirname(path));
     } catch (error) {
       await closeFile(fd);
@@ -343,7 +264,7 @@ export class Journal {
           // Emptied only by the run that holds the lock: one held up since it opened the file may not.
           await this.lock.confirm();
           await truncateFile(this.fd, 0);
-          text = JSON.stringify(runLine(this.run)) + '\n' + text;
+          text = JSON.stringify(this.run) + '\n' + text;
         } else if (this.cut) {
           // A write that failed part way may have left a line cut short: these lines start on a new one.
           text = '\n' + text;
@@ -362,70 +283,3 @@ export class Journal {
   }
 }
 
-/**
- * This machine's lock of the sheet file, or none where it cannot be had safely (no temp folder to
- * write in, or one another user could tamper with): the journal's own lock still stands.
- */
-async function lockSheet(sheet: string): Promise<RunLock | undefined> {
-  const path = await sheetLockPath(sheet).catch(() => undefined);
-  if (path === undefined) return undefined;
-  try {
-    return await RunLock.acquire(path);
-  } catch (error) {
-    if (error instanceof RunError && error.code === 'RUN_IN_PROGRESS') throw error;
-    return undefined;
-  }
-}
-
-/**
- * Where this machine's lock of a sheet file lives: named by the file itself (its device and inode), so
- * another path to it (a link, other letter case) names the same lock, in a folder of this user's.
- */
-export async function sheetLockPath(sheet: string): Promise<string> {
-  const { dev, ino } = await stat(sheet, { bigint: true });
-  const name = ino > 0n ? `${dev}-${ino}` : createHash('sha256').update(await realpath(sheet)).digest('hex').slice(0, 32);
-  // By uid where there is one: a container's user may have no name.
-  const user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
-  const dir = join(tmpdir(), `client-packages-${user}`);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const folder = await lstat(dir);
-  const uid = process.getuid?.();
-  // A folder of that name another user made first is theirs to empty or fill: not one to trust.
-  if (!folder.isDirectory() || (uid !== undefined && folder.uid !== uid) || (process.platform !== 'win32' && (folder.mode & 0o022) !== 0)) {
-    throw new Error(`${dir} is not this user's own folder`);
-  }
-  return join(dir, `sheet-${name}.lock`);
-}
-
-const runLine = (run: JournalRun): RunLine => ({ k: 'run', v: 1, ...run });
-
-function unsettledIn(lines: readonly JournalLine[], run: JournalRun): UnsettledElsewhere | undefined {
-  const sent = new Set<string>();
-  for (const line of lines) {
-    if (line.k === 'intent') sent.add(line.key);
-    else if (line.k === 'outcome' || line.k === 'unsent') sent.delete(line.key);
-  }
-  return sent.size > 0 ? { apiUrl: run.apiUrl, fallbackUrl: run.fallbackUrl, creates: sent.size } : undefined;
-}
-
-function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
-  if (line.k === 'run') return;
-  const state = prior.get(line.key) ?? { attempts: 0 };
-  const { unsettledSince: _, ...settled } = state;
-  if (line.k === 'intent') {
-    prior.set(line.key, {
-      ...state,
-      // The first intent's view is the one that matters: later ones may already include our own package.
-      before: state.before ?? line.before,
-      attempts: Math.max(state.attempts, line.attempt),
-      unsettledSince: { sentAfter: line.at },
-      ...((state.claim ?? line.claim) !== undefined && { claim: state.claim ?? line.claim }),
-    });
-  } else if (line.k === 'unclear') {
-    prior.set(line.key, line.finished ? settled : { ...state, unsettledSince: { answeredAt: line.at } });
-  } else if (line.k === 'unsent') {
-    prior.set(line.key, settled);
-  } else {
-    prior.set(line.key, REUSABLE.has(line.outcome.status) ? { ...settled, done: line.outcome } : settled);
-  }
-}

@@ -1,9 +1,9 @@
 // A retry file imported while the import that wrote it can still be resumed: both would send its
 // pending rows, and with --on-existing create nothing would notice the second time.
-import { access } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
-import { journalPathOf } from '../execute/journal.js';
+import { journalPathOf, retryFileOf } from '../execute/journal.js';
 import { resultsTarget, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
 
@@ -20,9 +20,9 @@ const SHEET_EXTENSIONS = ['.csv', '.xlsx', '.tsv', '.txt', '.xlsm', '.xls', '.od
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 /**
- * When `file` is the retry file of an import whose journal is still there. Found where that import's
- * results went under their default name (`--out` a folder included): the journal does not record the
- * sheet it belongs to, so results given another name by `--out` are not found.
+ * When `file` is the retry file of an import whose journal is still there. The journal is in the retry
+ * file's folder, beside that import's results: under their default name (`--out` a folder included), or
+ * under any name when the journal names the retry file (journals of earlier versions do not).
  */
 export async function unfinishedOriginal(file: string): Promise<UnfinishedOriginal | undefined> {
   const retryPath = resolve(file);
@@ -34,13 +34,26 @@ export async function unfinishedOriginal(file: string): Promise<UnfinishedOrigin
   const original = targetOf(join(dir, sheetName + ext));
   if (original?.retryPath !== retryPath) return undefined;
   const journal = journalPathOf(original.resultsPath);
-  if (!(await exists(journal))) return undefined;
+  const results = (await exists(journal)) ? original.resultsPath : await resultsNamingRetryFile(dir, basename(retryPath));
+  if (results === undefined) return undefined;
   for (const sheetExt of [ext, ...SHEET_EXTENSIONS]) {
     const sheet = join(dir, sheetName + sheetExt);
-    if (targetOf(sheet)?.retryPath === retryPath && (await exists(sheet))) return { results: original.resultsPath, journal, sheet };
+    if (targetOf(sheet)?.retryPath === retryPath && (await exists(sheet))) return { results, journal: journalPathOf(results), sheet };
   }
-  return { results: original.resultsPath, journal };
+  return { results, journal: journalPathOf(results) };
 }
+
+/** The results, named by `--out`, whose journal in `dir` names the retry file `retryName`. */
+async function resultsNamingRetryFile(dir: string, retryName: string): Promise<string | undefined> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith(JOURNAL_SUFFIX))) {
+    if ((await retryFileOf(join(dir, name))) === retryName) return join(dir, name.slice(0, -JOURNAL_SUFFIX.length));
+  }
+  return undefined;
+}
+
+/** What journalPathOf adds to a results path. */
+const JOURNAL_SUFFIX = journalPathOf('');
 
 function targetOf(sheet: string): ResultsTarget | undefined {
   try {

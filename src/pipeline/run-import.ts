@@ -1,18 +1,19 @@
 // The whole import, top to bottom: check access while the sheet is opened, load packages, run each row, write results.
 import { setMaxListeners } from 'node:events';
+import { basename } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
-import type { Package, RequestEvent } from '../execute/api-types.js';
-import { baseOf, isLoopbackUrl } from '../execute/api-url.js';
+import type { RequestEvent } from '../execute/api-types.js';
+import { baseOf } from '../execute/api-url.js';
 import { Journal, journalPathOf, type JournalRun } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import type { Sandbox } from '../sandbox/server.js';
 import type { RecordStream } from '../validate/index.js';
-import type { ResultsWriter } from '../write/index.js';
 import { resultsTarget } from '../write/target.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type Progress, type RunHooks, type RunResult } from './options.js';
 import { guardRetryImport } from './retry-guard.js';
+import { readyToStart, refuseToLoseCreatesElsewhere, startingWith } from './run-start.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
 interface Connection {
@@ -94,7 +95,12 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const journalOpening = options.dryRun
       ? undefined
       : // A rehearsal on the embedded sandbox does not hold the sheet from a real import.
-        writerOpening.then(() => Journal.open(journalPathOf(target.resultsPath), journalRun(connection), connection.sandbox ? undefined : options.file));
+        writerOpening.then(() =>
+          Journal.open(journalPathOf(target.resultsPath), journalRun(connection), {
+            ...(!connection.sandbox && { sheet: options.file }),
+            retryFile: basename(target.retryPath),
+          }),
+        );
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     lockedBy = journal;
     if (journal) await refuseToLoseCreatesElsewhere(journal, writer);
@@ -261,62 +267,4 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     await api.close();
     await connection.sandbox?.close();
   }
-}
-
-/**
- * The preflight's answer, with the journal and the results files opened meanwhile. If any of the
- * three failed, the others are let go (a journal of another run left as it was, no results begun)
- * and the first failure in that order is thrown.
- */
-async function readyToStart(
-  preflight: Promise<readonly Package[]>,
-  journalOpening: Promise<Journal> | undefined,
-  writerOpening: Promise<ResultsWriter>,
-): Promise<{ checked: readonly Package[]; journal: Journal | undefined; writer: ResultsWriter }> {
-  const [checked, journal, writer] = await Promise.allSettled([preflight, journalOpening, writerOpening]);
-  if (checked.status === 'fulfilled' && journal.status === 'fulfilled' && writer.status === 'fulfilled') {
-    return { checked: checked.value, journal: journal.value, writer: writer.value };
-  }
-  await Promise.allSettled([
-    writer.status === 'fulfilled' && writer.value.abort(),
-    journal.status === 'fulfilled' && journal.value?.discard(),
-  ]);
-  throw [checked, journal, writer].find((r) => r.status === 'rejected')?.reason;
-}
-
-/**
- * Another server's journal is started afresh by this run's first line. A rehearsal's may go (the
- * sandbox runs on this machine); not creates sent to a server elsewhere whose outcome never came
- * back: were it this platform under other URLs, nothing would read them back. The run then ends
- * before it starts, with the journal and the files as they were.
- */
-async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter): Promise<void> {
-  const elsewhere = journal.unsettledElsewhere;
-  if (!elsewhere || isLoopbackUrl(elsewhere.fallbackUrl)) return;
-  await Promise.allSettled([writer.abort(), journal.close()]);
-  const one = elsewhere.creates === 1;
-  const urls = elsewhere.fallbackUrl === elsewhere.apiUrl ? elsewhere.apiUrl : `${elsewhere.apiUrl} (creates to ${elsewhere.fallbackUrl})`;
-  throw new RunError(
-    'UNSETTLED_ELSEWHERE',
-    `${journal.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
-      `from a run against ${urls}. This run's URLs are different, and it would start the journal afresh.`,
-  );
-}
-
-/** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */
-function startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
-  let early: Promise<IteratorResult<T>> | undefined = first;
-  return {
-    next() {
-      const next = early ?? rest.next();
-      early = undefined;
-      return next;
-    },
-    async return() {
-      return (await rest.return?.()) ?? { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
 }

@@ -197,10 +197,10 @@ describe('Journal lock', () => {
     const path = await fresh();
     const sheet = join(dirname(path), 'members.csv');
     await writeFile(sheet, 'Email\n');
-    const first = await Journal.open(path, RUN, sheet);
-    await expect(Journal.open(join(dirname(path), 'other.results.csv.journal'), RUN, sheet)).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
+    const first = await Journal.open(path, RUN, { sheet });
+    await expect(Journal.open(join(dirname(path), 'other.results.csv.journal'), RUN, { sheet })).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
     await first.close();
-    const second = await Journal.open(join(dirname(path), 'other.results.csv.journal'), RUN, sheet);
+    const second = await Journal.open(join(dirname(path), 'other.results.csv.journal'), RUN, { sheet });
     await second.close();
   });
 
@@ -213,7 +213,7 @@ describe('Journal lock', () => {
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = notAFolder;
     try {
-      const journal = await Journal.open(path, RUN, sheet);
+      const journal = await Journal.open(path, RUN, { sheet });
       await journal.close();
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;

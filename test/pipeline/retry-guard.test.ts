@@ -114,6 +114,29 @@ describe('importing the retry file of an import that can still be resumed', () =
     expect(s.inspect.created()).toHaveLength(made);
   });
 
+  it('is refused too when the stopped import named its results file with --out; resumed with that --out, its retry file imports', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const out = join(dir, 'reports', 'march-run.csv');
+    const stopped = await interruptedAfterFive({ file, out, ...connection(s), onExisting: 'create' });
+    const retry = stopped.files.retry!;
+    expect(retry).toBe(join(dir, 'reports', 'import.retry.csv'));
+    const made = s.inspect.created().length;
+
+    await expect(runImport({ file: retry, ...connection(s), onExisting: 'create' })).rejects.toMatchObject({
+      code: 'RETRY_OF_UNFINISHED',
+      message: expect.stringContaining('an import whose results are march-run.csv that has not finished and can still be resumed (its journal march-run.csv.journal is there)'),
+    });
+    expect(s.inspect.created()).toHaveLength(made);
+
+    const resumed = await runImport({ file, out, ...connection(s), onExisting: 'create' });
+    expect(resumed.summary.counts).toMatchObject({ created: 40, failed: 1, pending: 0 });
+    await writeFile(retry, (await readFile(retry, 'utf8')).replace(NOBODY, rows[40]!.email));
+    expect((await runImport({ file: retry, ...connection(s), onExisting: 'create' })).summary.counts.created).toBe(1);
+    expectNoDuplicates(s, 41);
+  });
+
   it('with the default --on-existing skip is not refused, but warned about; the resume then skips what it created', async () => {
     const s = await start();
     const dir = await tempDir();
@@ -158,5 +181,15 @@ describe('importing the retry file of an import that can still be resumed', () =
     expect(await unfinishedOriginal(join(dir, 'other.retry.csv'))).toBeUndefined(); // no journal: that import finished
     expect(await unfinishedOriginal(join(dir, 'notes.csv'))).toBeUndefined();
     expect(await unfinishedOriginal(join(dir, 'legacy.xlsx'))).toBeUndefined();
+  });
+
+  it("finds a journal under another name by the retry file its first line names, and not another retry file's", async () => {
+    const dir = await tempDir();
+    const header = (retry: string) => JSON.stringify({ k: 'run', v: 1, apiUrl: 'http://127.0.0.1:1', fallbackUrl: 'http://127.0.0.1:1', retry }) + '\n';
+    await writeFile(join(dir, 'monday.csv.journal'), header('members.retry.csv') + '{"k":"intent"}\n');
+    await writeFile(join(dir, 'tuesday.csv.journal'), header('others.retry.csv'));
+    await writeFile(join(dir, 'wednesday.csv.journal'), ''); // cut short before its first line
+    expect(await unfinishedOriginal(join(dir, 'members.retry.csv'))).toEqual({ results: join(dir, 'monday.csv'), journal: join(dir, 'monday.csv.journal') });
+    expect(await unfinishedOriginal(join(dir, 'staff.retry.csv'))).toBeUndefined();
   });
 });

@@ -1,0 +1,152 @@
+// What a journal holds, line by line: the run it belongs to, and for each row its intents, unclear
+// answers and outcomes, folded into what an earlier run left for each row.
+import { open } from 'node:fs/promises';
+import type { RowOutcome } from '../pipeline/types.js';
+
+export interface JournalRun {
+  readonly apiUrl: string;
+  readonly fallbackUrl: string;
+}
+
+export interface RunLine extends JournalRun {
+  readonly k: 'run';
+  readonly v: 1;
+  /** The name of the retry file this run writes, in the journal's folder; absent in journals of earlier versions. */
+  readonly retry?: string;
+}
+
+interface IntentLine {
+  readonly k: 'intent';
+  readonly key: string;
+  /** Ids of matching packages the client already had before the first create of this row. */
+  readonly before: readonly string[];
+  readonly attempt: number;
+  /** Wall-clock milliseconds; absent in journals of earlier versions. */
+  readonly at?: number;
+  /** The resolved client, package and valid_from it creates; absent in journals of earlier versions. */
+  readonly claim?: string;
+}
+
+/** A create that got no clear answer, written when that answer came. */
+interface UnclearLine {
+  readonly k: 'unclear';
+  readonly key: string;
+  /** Wall-clock milliseconds. */
+  readonly at: number;
+  /** The platform was done with it (see CreateResult): reading back settles it. */
+  readonly finished: boolean;
+}
+
+/** The create of the last intent was never sent: the run stopped between the two. */
+interface UnsentLine {
+  readonly k: 'unsent';
+  readonly key: string;
+}
+
+interface OutcomeLine {
+  readonly k: 'outcome';
+  readonly key: string;
+  readonly outcome: Omit<RowOutcome, 'sourceRow'>;
+}
+
+export type JournalLine = RunLine | IntentLine | UnclearLine | UnsentLine | OutcomeLine;
+
+/** What an earlier run left for one row identity. */
+export interface PriorState {
+  /** Set once a create was sent (or about to be): the ids that existed before it. */
+  readonly before?: readonly string[];
+  readonly attempts: number;
+  /** A finished outcome worth reusing (created or skipped). */
+  readonly done?: Omit<RowOutcome, 'sourceRow'>;
+  /**
+   * Set when the last create sent may still be under way on the platform: since when its unclear
+   * answer came (wall-clock milliseconds), or, when the run ended before any came, when its intent was
+   * written (undefined in journals of earlier versions).
+   */
+  readonly unsettledSince?: { readonly answeredAt: number } | { readonly sentAfter: number | undefined };
+  /** The resolved client, package and valid_from of its creates. */
+  readonly claim?: string;
+}
+
+/** What an earlier run left, by row key. */
+export interface PriorStates {
+  priorState(key: string): PriorState | undefined;
+  priorStates(): Iterable<[string, PriorState]>;
+}
+
+/** Creates another server's journal holds whose outcome never came back. */
+export interface UnsettledElsewhere extends JournalRun {
+  readonly creates: number;
+}
+
+const REUSABLE = new Set(['created', 'skipped']);
+
+export const runLine = (run: JournalRun): RunLine => ({ k: 'run', v: 1, ...run });
+
+/** The journal's lines, read as JSON one by one. */
+export function parseLines(text: string): JournalLine[] {
+  const lines: JournalLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue;
+    try {
+      lines.push(JSON.parse(raw) as JournalLine);
+    } catch {
+      // A torn last line from a crash mid-write: everything before it is intact.
+    }
+  }
+  return lines;
+}
+
+/**
+ * The name of the retry file the journal at `path` belongs with, read from its first line alone (a journal can be large):
+ * none when there is no such journal, or it is of an earlier version that did not name it.
+ */
+export async function retryFileOf(path: string): Promise<string | undefined> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (file === undefined) return undefined;
+  try {
+    const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(FIRST_LINE_MAX), position: 0 });
+    const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
+    if (end < 0) return undefined;
+    const first = parseLines(buffer.toString('utf8', 0, end))[0];
+    return first?.k === 'run' && typeof first.retry === 'string' ? first.retry : undefined;
+  } finally {
+    await file.close();
+  }
+}
+
+// A run line holds two URLs and a file name: far less than this.
+const FIRST_LINE_MAX = 64 * 1024;
+
+/** How many creates in `lines` were sent and never given an outcome, or none. */
+export function unsettledIn(lines: readonly JournalLine[], run: JournalRun): UnsettledElsewhere | undefined {
+  const sent = new Set<string>();
+  for (const line of lines) {
+    if (line.k === 'intent') sent.add(line.key);
+    else if (line.k === 'outcome' || line.k === 'unsent') sent.delete(line.key);
+  }
+  return sent.size > 0 ? { apiUrl: run.apiUrl, fallbackUrl: run.fallbackUrl, creates: sent.size } : undefined;
+}
+
+/** Adds what one line says to what an earlier run left, by row key. */
+export function foldLine(prior: Map<string, PriorState>, line: JournalLine): void {
+  if (line.k === 'run') return;
+  const state = prior.get(line.key) ?? { attempts: 0 };
+  const { unsettledSince: _, ...settled } = state;
+  if (line.k === 'intent') {
+    prior.set(line.key, {
+      ...state,
+      // The first intent's view is the one that matters: later ones may already include our own package.
+      before: state.before ?? line.before,
+      attempts: Math.max(state.attempts, line.attempt),
+      unsettledSince: { sentAfter: line.at },
+      ...((state.claim ?? line.claim) !== undefined && { claim: state.claim ?? line.claim }),
+    });
+  } else if (line.k === 'unclear') {
+    prior.set(line.key, line.finished ? settled : { ...state, unsettledSince: { answeredAt: line.at } });
+  } else if (line.k === 'unsent') {
+    prior.set(line.key, settled);
+  } else {
+    prior.set(line.key, REUSABLE.has(line.outcome.status) ? { ...settled, done: line.outcome } : settled);
+  }
+}

@@ -1,0 +1,65 @@
+// What an import settles before its first row: the preflight's answer with the journal and the results
+// opened meanwhile, a journal another server's creates still need, and the sheet's first row read early.
+import { RunError } from '../errors.js';
+import type { Package } from '../execute/api-types.js';
+import { isLoopbackUrl } from '../execute/api-url.js';
+import type { Journal } from '../execute/journal.js';
+import type { ResultsWriter } from '../write/index.js';
+
+/**
+ * The preflight's answer, with the journal and the results files opened meanwhile. If any of the
+ * three failed, the others are let go (a journal of another run left as it was, no results begun)
+ * and the first failure in that order is thrown.
+ */
+export async function readyToStart(
+  preflight: Promise<readonly Package[]>,
+  journalOpening: Promise<Journal> | undefined,
+  writerOpening: Promise<ResultsWriter>,
+): Promise<{ checked: readonly Package[]; journal: Journal | undefined; writer: ResultsWriter }> {
+  const [checked, journal, writer] = await Promise.allSettled([preflight, journalOpening, writerOpening]);
+  if (checked.status === 'fulfilled' && journal.status === 'fulfilled' && writer.status === 'fulfilled') {
+    return { checked: checked.value, journal: journal.value, writer: writer.value };
+  }
+  await Promise.allSettled([
+    writer.status === 'fulfilled' && writer.value.abort(),
+    journal.status === 'fulfilled' && journal.value?.discard(),
+  ]);
+  throw [checked, journal, writer].find((r) => r.status === 'rejected')?.reason;
+}
+
+/**
+ * Another server's journal is started afresh by this run's first line. A rehearsal's may go (the
+ * sandbox runs on this machine); not creates sent to a server elsewhere whose outcome never came
+ * back: were it this platform under other URLs, nothing would read them back. The run then ends
+ * before it starts, with the journal and the files as they were.
+ */
+export async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter): Promise<void> {
+  const elsewhere = journal.unsettledElsewhere;
+  if (!elsewhere || isLoopbackUrl(elsewhere.fallbackUrl)) return;
+  await Promise.allSettled([writer.abort(), journal.close()]);
+  const one = elsewhere.creates === 1;
+  const urls = elsewhere.fallbackUrl === elsewhere.apiUrl ? elsewhere.apiUrl : `${elsewhere.apiUrl} (creates to ${elsewhere.fallbackUrl})`;
+  throw new RunError(
+    'UNSETTLED_ELSEWHERE',
+    `${journal.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
+      `from a run against ${urls}. This run's URLs are different, and it would start the journal afresh.`,
+  );
+}
+
+/** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */
+export function startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
+  let early: Promise<IteratorResult<T>> | undefined = first;
+  return {
+    next() {
+      const next = early ?? rest.next();
+      early = undefined;
+      return next;
+    },
+    async return() {
+      return (await rest.return?.()) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
