@@ -15,11 +15,16 @@ export interface SheetLayout {
   readonly addedFrom: number;
 }
 
-/** The original header, padded to its own width, then RESULT_COLUMNS. */
+/**
+ * The original header, padded to its own width, then RESULT_COLUMNS. A retry file imported again ends
+ * in the `message` column an earlier run wrote: in the results it is headed `earlier message`, so the
+ * sheet has one `message` column, this run's.
+ */
 export function resultsLayout(header: SourceRow): SheetLayout {
   const width = header.cells.length;
+  const carried = isRetryHeader(header) ? [...header.cells.slice(0, -1), EARLIER_MESSAGE] : header.cells;
   return {
-    header: [...header.cells, ...RESULT_COLUMNS],
+    header: [...carried, ...RESULT_COLUMNS],
     statusColumn: width + RESULT_COLUMNS.indexOf('status'),
     messageColumn: width + RESULT_COLUMNS.indexOf('message'),
     addedFrom: width,
@@ -64,6 +69,10 @@ function outcomeCell(outcome: RowOutcome, column: (typeof RESULT_COLUMNS)[number
 
 /** The header of the column the retry sheet adds, exactly as written. */
 const RETRY_MESSAGE = 'message';
+const EARLIER_MESSAGE = 'earlier message';
+
+/** Whether the header ends in the `message` column of a retry sheet, spelled exactly as this tool writes it. */
+const isRetryHeader = (header: SourceRow): boolean => header.cells.at(-1) === RETRY_MESSAGE;
 
 /**
  * The retry sheet: the original header plus `message`. When the header already ends in `message`,
@@ -73,7 +82,7 @@ const RETRY_MESSAGE = 'message';
  */
 export function retryLayout(header: SourceRow): SheetLayout {
   const width = header.cells.length;
-  if (header.cells.at(-1) === RETRY_MESSAGE) {
+  if (isRetryHeader(header)) {
     return { header: [...header.cells], messageColumn: width - 1, addedFrom: width - 1 };
   }
   return { header: [...header.cells, RETRY_MESSAGE], messageColumn: width, addedFrom: width };

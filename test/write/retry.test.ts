@@ -70,7 +70,7 @@ describe('retry file', () => {
     expect(existsSync(target.retryPath)).toBe(false);
   });
 
-  it('replaces the message column of a retry file imported again instead of adding another', async () => {
+  it('replaces the message column of a retry file imported again instead of adding another; the results head the earlier one apart', async () => {
     const folder = await scratchFolder();
     const input = join(folder, 'members.retry.csv');
     const target = resultsTarget(input);
@@ -82,8 +82,11 @@ describe('retry file', () => {
       ['Email', 'Plan', 'message'],
       ['c2@x.test', 'Gold', 'ambiguous: 2 clients'],
     ]);
-    // The results keep the earlier message as an original column, untouched.
-    expect((await readCsv(target.resultsPath))[1]?.slice(0, 5)).toEqual(['c2@x.test', 'Gold', 'client not found', 'failed', 'ambiguous: 2 clients']);
+    // The results keep the earlier message, headed so that the sheet has one `message` column: this run's.
+    const results = await readCsv(target.resultsPath);
+    expect(results[0]?.slice(0, 5)).toEqual(['Email', 'Plan', 'earlier message', 'status', 'message']);
+    expect(results[0]?.filter((cell) => cell === 'message')).toHaveLength(1);
+    expect(results[1]?.slice(0, 5)).toEqual(['c2@x.test', 'Gold', 'client not found', 'failed', 'ambiguous: 2 clients']);
   });
 
   it.each(['Message', 'Messages', 'MESSAGE', ' message', 'message '])('keeps a last column of the user’s own named %j, in the results and the retry file', async (name) => {
