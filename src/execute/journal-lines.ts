@@ -1,6 +1,6 @@
 // What a journal holds, line by line: the run it belongs to, and for each row its intents, unclear
 // answers and outcomes, folded into what an earlier run left for each row.
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { RowOutcome } from '../pipeline/types.js';
 
 export interface JournalRun {
@@ -98,20 +98,26 @@ export function parseLines(text: string): JournalLine[] {
 }
 
 /**
- * The name of the retry file the journal at `path` belongs with, read from its first line alone (a journal can be large):
- * none when there is no such journal, or it is of an earlier version that did not name it.
+ * The run a journal belongs to, and the name of the retry file it writes (absent in journals of earlier
+ * versions), read from the journal's first line alone (a journal can be large). None when `path` is not a
+ * file that starts with a run line: missing, unreadable, a folder or a pipe.
  */
-export async function retryFileOf(path: string): Promise<string | undefined> {
-  const file = await open(path, 'r').catch(() => undefined);
-  if (file === undefined) return undefined;
+export async function journalHeaderOf(path: string): Promise<RunLine | undefined> {
+  // A folder cannot be read, and opening a pipe would wait for a writer: only plain files are opened.
+  const isFile = await stat(path).then((s) => s.isFile(), () => false);
+  if (!isFile) return undefined;
   try {
-    const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(FIRST_LINE_MAX), position: 0 });
-    const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
-    if (end < 0) return undefined;
-    const first = parseLines(buffer.toString('utf8', 0, end))[0];
-    return first?.k === 'run' && typeof first.retry === 'string' ? first.retry : undefined;
-  } finally {
-    await file.close();
+    const file = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(FIRST_LINE_MAX), position: 0 });
+      const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
+      const first = end < 0 ? undefined : parseLines(buffer.toString('utf8', 0, end))[0];
+      return first?.k === 'run' && typeof first.apiUrl === 'string' && typeof first.fallbackUrl === 'string' ? first : undefined;
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 

@@ -16,7 +16,7 @@ import { RunLock } from './run-lock.js';
 import { lockSheet } from './sheet-lock.js';
 
 export type { JournalRun, PriorState, PriorStates, UnsettledElsewhere } from './journal-lines.js';
-export { retryFileOf } from './journal-lines.js';
+export { journalHeaderOf } from './journal-lines.js';
 
 /** Besides the API it runs against, what a run that opens a journal may name. */
 export interface JournalOpening {

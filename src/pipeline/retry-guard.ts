@@ -3,8 +3,8 @@
 import { access, readdir } from 'node:fs/promises';
 import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
-import { journalPathOf, retryFileOf } from '../execute/journal.js';
-import { resultsTarget, type ResultsTarget } from '../write/target.js';
+import { journalHeaderOf, journalPathOf, type JournalRun } from '../execute/journal.js';
+import { resultsTarget, retriedSheetName, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
 
 /** The unfinished import a retry file came from: its results and journal, and its sheet when that is beside it. */
@@ -19,22 +19,25 @@ const SHEET_EXTENSIONS = ['.csv', '.xlsx', '.tsv', '.txt', '.xlsm', '.xls', '.od
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
+/** Whether a journal was written against the server this import sends to. */
+export type SameServer = (run: JournalRun) => boolean;
+
 /**
- * When `file` is the retry file of an import whose journal is still there. The journal is in the retry
- * file's folder, beside that import's results: under their default name (`--out` a folder included), or
- * under any name when the journal names the retry file (journals of earlier versions do not).
+ * When `file` is the retry file of an import against the same server whose journal is still there. The
+ * journal is in the retry file's folder, beside that import's results: under their default name
+ * (`--out` a folder included), or under any name when the journal names the retry file (journals begun
+ * by earlier versions do not).
  */
-export async function unfinishedOriginal(file: string): Promise<UnfinishedOriginal | undefined> {
+export async function unfinishedOriginal(file: string, sameServer: SameServer): Promise<UnfinishedOriginal | undefined> {
   const retryPath = resolve(file);
-  const { dir, name, ext } = parse(retryPath);
-  const match = /^(.+)\.retry$/i.exec(name);
-  if (!match) return undefined;
-  const sheetName = match[1]!;
+  const { dir, ext } = parse(retryPath);
+  const sheetName = retriedSheetName(retryPath);
+  if (sheetName === undefined) return undefined;
   // The results and retry files share a folder and an extension: the sheet `NAME<ext>` names both.
   const original = targetOf(join(dir, sheetName + ext));
   if (original?.retryPath !== retryPath) return undefined;
-  const journal = journalPathOf(original.resultsPath);
-  const results = (await exists(journal)) ? original.resultsPath : await resultsNamingRetryFile(dir, basename(retryPath));
+  const header = await journalHeaderOf(journalPathOf(original.resultsPath));
+  const results = header && sameServer(header) ? original.resultsPath : await resultsNamingRetryFile(dir, basename(retryPath), sameServer);
   if (results === undefined) return undefined;
   for (const sheetExt of [ext, ...SHEET_EXTENSIONS]) {
     const sheet = join(dir, sheetName + sheetExt);
@@ -43,11 +46,12 @@ export async function unfinishedOriginal(file: string): Promise<UnfinishedOrigin
   return { results, journal: journalPathOf(results) };
 }
 
-/** The results, named by `--out`, whose journal in `dir` names the retry file `retryName`. */
-async function resultsNamingRetryFile(dir: string, retryName: string): Promise<string | undefined> {
+/** The results, named by `--out`, whose journal in `dir` names the retry file `retryName` and this server. */
+async function resultsNamingRetryFile(dir: string, retryName: string, sameServer: SameServer): Promise<string | undefined> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.endsWith(JOURNAL_SUFFIX))) {
-    if ((await retryFileOf(join(dir, name))) === retryName) return join(dir, name.slice(0, -JOURNAL_SUFFIX.length));
+    const header = await journalHeaderOf(join(dir, name));
+    if (header?.retry === retryName && sameServer(header)) return join(dir, name.slice(0, -JOURNAL_SUFFIX.length));
   }
   return undefined;
 }
@@ -68,8 +72,8 @@ function targetOf(sheet: string): ResultsTarget | undefined {
  * that wrote it can still be resumed; otherwise (the existing-package check is on, or a dry run creates
  * nothing) a warning through `log`.
  */
-export async function guardRetryImport(options: ImportOptions, log: (line: string) => void): Promise<void> {
-  const original = await unfinishedOriginal(options.file);
+export async function guardRetryImport(options: ImportOptions, sameServer: SameServer, log: (line: string) => void): Promise<void> {
+  const original = await unfinishedOriginal(options.file, sameServer);
   if (!original) return;
   const of = original.sheet === undefined ? `whose results are ${basename(original.results)}` : `of ${basename(original.sheet)}`;
   const unfinished =

@@ -5,14 +5,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
 import type { RequestEvent } from '../execute/api-types.js';
-import { baseOf } from '../execute/api-url.js';
+import { baseOf, isLoopbackUrl } from '../execute/api-url.js';
 import { Journal, journalPathOf, type JournalRun } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import type { Sandbox } from '../sandbox/server.js';
 import type { RecordStream } from '../validate/index.js';
 import { resultsTarget } from '../write/target.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type Progress, type RunHooks, type RunResult } from './options.js';
-import { guardRetryImport } from './retry-guard.js';
+import { guardRetryImport, type SameServer } from './retry-guard.js';
 import { readyToStart, refuseToLoseCreatesElsewhere, startingWith } from './run-start.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
@@ -39,8 +39,23 @@ async function connect(options: ImportOptions): Promise<Connection> {
 }
 
 /** The server a journal belongs to: the URLs as requests use them, however they were written. */
-function journalRun(connection: Connection): JournalRun {
+function journalRun(connection: Pick<Connection, 'apiUrl' | 'fallbackUrl'>): JournalRun {
   return { apiUrl: baseOf(connection.apiUrl).shown, fallbackUrl: baseOf(connection.fallbackUrl).shown };
+}
+
+/**
+ * Whether a journal was written against the server this import will send to, known before connecting:
+ * the same URLs; for a rehearsal, any embedded sandbox's (each starts afresh on a port of its own).
+ */
+function sameServerAs(options: ImportOptions): SameServer {
+  if (options.sandbox) return (run) => isLoopbackUrl(run.fallbackUrl);
+  if (!options.apiUrl) return () => false; // connecting says what is missing
+  try {
+    const ours = journalRun({ apiUrl: options.apiUrl, fallbackUrl: options.fallbackUrl ?? options.apiUrl });
+    return (run) => run.apiUrl === ours.apiUrl && run.fallbackUrl === ours.fallbackUrl;
+  } catch {
+    return () => false; // a URL connecting refuses
+  }
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -52,7 +67,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   const target = resultsTarget(options.file, options.out);
   const startedAt = new Date();
   const log = hooks.log ?? (() => undefined);
-  await guardRetryImport(options, log);
+  await guardRetryImport(options, sameServerAs(options), log);
   const connection = await connect(options);
   const requests = { total: 0, rateLimited: 0 };
   const onRequest = (e: RequestEvent) => {

@@ -1,6 +1,7 @@
 // A retry file imported while the import that wrote it can still be resumed, against the real sandbox:
 // with --on-existing create it is refused before anything is sent; with skip, a warning.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
@@ -26,6 +27,13 @@ function connection(s: Sandbox) {
 }
 
 const NOBODY = 'nobody@example.com';
+
+const PLATFORM = { apiUrl: 'https://api.example-platform.test', fallbackUrl: 'https://fallback.example-platform.test' };
+const SANDBOX = { apiUrl: 'http://127.0.0.1:40123', fallbackUrl: 'http://127.0.0.1:40123' };
+const onPlatform = (run: { apiUrl: string; fallbackUrl: string }) => run.apiUrl === PLATFORM.apiUrl && run.fallbackUrl === PLATFORM.fallbackUrl;
+const onRehearsal = (run: { apiUrl: string; fallbackUrl: string }) => run.fallbackUrl.startsWith('http://127.0.0.1:');
+/** A journal's first line, as a run against `server` writing the retry file `retry` begins it. */
+const runLine = (server: typeof PLATFORM, retry?: string) => JSON.stringify({ k: 'run', v: 1, ...server, ...(retry && { retry }) }) + '\n';
 const rows = creatableRows(41, 10);
 
 /** 40 rows that create a package each, then one whose client is not found (it stays in the retry file). */
@@ -170,26 +178,49 @@ describe('importing the retry file of an import that can still be resumed', () =
     expectNoDuplicates(s, 40);
   });
 
-  it('finds the journal of an XLSX sheet beside its retry file, and none for a file that only looks like one', async () => {
+  it('finds the journal of an XLSX sheet beside its retry file, begun by an earlier version, and none for a file that only looks like one', async () => {
     const dir = await tempDir();
-    for (const name of ['legacy.xlsx', 'legacy.retry.xlsx', 'legacy.results.xlsx.journal', 'other.retry.csv', 'notes.csv']) await writeFile(join(dir, name), '');
-    expect(await unfinishedOriginal(join(dir, 'legacy.retry.xlsx'))).toEqual({
+    for (const name of ['legacy.xlsx', 'legacy.retry.xlsx', 'other.retry.csv', 'other.results.csv.journal', 'notes.csv']) await writeFile(join(dir, name), '');
+    await writeFile(join(dir, 'legacy.results.xlsx.journal'), runLine(PLATFORM)); // no retry file named
+    expect(await unfinishedOriginal(join(dir, 'legacy.retry.xlsx'), onPlatform)).toEqual({
       results: join(dir, 'legacy.results.xlsx'),
       journal: join(dir, 'legacy.results.xlsx.journal'),
       sheet: join(dir, 'legacy.xlsx'),
     });
-    expect(await unfinishedOriginal(join(dir, 'other.retry.csv'))).toBeUndefined(); // no journal: that import finished
-    expect(await unfinishedOriginal(join(dir, 'notes.csv'))).toBeUndefined();
-    expect(await unfinishedOriginal(join(dir, 'legacy.xlsx'))).toBeUndefined();
+    expect(await unfinishedOriginal(join(dir, 'legacy.retry.xlsx'), onRehearsal)).toBeUndefined(); // another server's
+    expect(await unfinishedOriginal(join(dir, 'other.retry.csv'), onPlatform)).toBeUndefined(); // cut short before its first line: nothing was sent
+    expect(await unfinishedOriginal(join(dir, 'notes.csv'), onPlatform)).toBeUndefined();
+    expect(await unfinishedOriginal(join(dir, 'legacy.xlsx'), onPlatform)).toBeUndefined();
   });
 
-  it("finds a journal under another name by the retry file its first line names, and not another retry file's", async () => {
+  it("finds a journal under another name by the retry file and the server its first line names, and passes over folders and pipes", async () => {
     const dir = await tempDir();
-    const header = (retry: string) => JSON.stringify({ k: 'run', v: 1, apiUrl: 'http://127.0.0.1:1', fallbackUrl: 'http://127.0.0.1:1', retry }) + '\n';
-    await writeFile(join(dir, 'monday.csv.journal'), header('members.retry.csv') + '{"k":"intent"}\n');
-    await writeFile(join(dir, 'tuesday.csv.journal'), header('others.retry.csv'));
-    await writeFile(join(dir, 'wednesday.csv.journal'), ''); // cut short before its first line
-    expect(await unfinishedOriginal(join(dir, 'members.retry.csv'))).toEqual({ results: join(dir, 'monday.csv'), journal: join(dir, 'monday.csv.journal') });
-    expect(await unfinishedOriginal(join(dir, 'staff.retry.csv'))).toBeUndefined();
+    await writeFile(join(dir, 'monday.csv.journal'), runLine(PLATFORM, 'members.retry.csv') + '{"k":"intent"}\n');
+    await writeFile(join(dir, 'rehearsal.csv.journal'), runLine(SANDBOX, 'staff.retry.csv'));
+    await writeFile(join(dir, 'tuesday.csv.journal'), runLine(PLATFORM, 'others.retry.csv'));
+    await mkdir(join(dir, 'backup.journal'));
+    execFileSync('mkfifo', [join(dir, 'pipe.journal')]);
+    expect(await unfinishedOriginal(join(dir, 'members.retry.csv'), onPlatform)).toEqual({ results: join(dir, 'monday.csv'), journal: join(dir, 'monday.csv.journal') });
+    expect(await unfinishedOriginal(join(dir, 'members.retry.csv'), onRehearsal)).toBeUndefined();
+    // A rehearsal's journal holds nothing of the platform's: importing on the platform is not held up by it.
+    expect(await unfinishedOriginal(join(dir, 'staff.retry.csv'), onPlatform)).toBeUndefined();
+    expect(await unfinishedOriginal(join(dir, 'staff.retry.csv'), onRehearsal)).toEqual({ results: join(dir, 'rehearsal.csv'), journal: join(dir, 'rehearsal.csv.journal') });
+    expect(await unfinishedOriginal(join(dir, 'visitors.retry.csv'), onPlatform)).toBeUndefined();
+  });
+
+  it("imports on the platform a retry file whose name a rehearsal's unfinished journal also gives", async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    // A canary rehearsal on the embedded sandbox keeps its journal; the real import then finishes.
+    await runImport({ file, sandbox: true, limit: 5, out: join(dir, 'out', 'rehearsal.csv') });
+    const real = await runImport({ file, out: join(dir, 'out', 'real.csv'), ...connection(s) });
+    expect(real.summary.counts).toMatchObject({ created: 40, failed: 1 });
+    const retry = real.files.retry!;
+    await writeFile(retry, (await readFile(retry, 'utf8')).replace(NOBODY, rows[40]!.email));
+    const { result, logs } = await importLogging({ file: retry, ...connection(s), onExisting: 'create' });
+    expect(logs.some((line) => line.startsWith('Warning:'))).toBe(false);
+    expect(result.summary.counts.created).toBe(1);
+    expectNoDuplicates(s, 41);
   });
 });
