@@ -7,7 +7,7 @@ import { removeIfPresent } from './atomic.js';
 import { RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow, type SheetLayout } from './layout.js';
 import type { CsvDelimiter } from './csv.js';
 import { excelSheetName, SheetFile } from './sheet-file.js';
-import { checkTarget, type ResultsTarget } from './target.js';
+import { checkTarget, retriedSheetName, type ResultsTarget } from './target.js';
 
 export { resultsTarget, type ResultsTarget } from './target.js';
 export { RETRY_STATUSES } from './layout.js';
@@ -51,7 +51,7 @@ export async function openResultsWriter(options: OpenResultsOptions): Promise<Re
   const results = await SheetFile.open({
     path: options.target.resultsPath,
     format: options.target.format,
-    layout: resultsLayout(options.header),
+    layout: resultsLayout(options.header, retriedSheetName(options.inputPath) !== undefined),
     sheetName: excelSheetName(options.sheetName),
     autoFilter: true,
     inputDelimiter: options.delimiter,
@@ -75,7 +75,7 @@ class ResultsFiles implements ResultsWriter {
     private readonly options: OpenResultsOptions,
     private readonly results: SheetFile,
   ) {
-    this.retryLayout = retryLayout(options.header);
+    this.retryLayout = retryLayout(options.header, retriedSheetName(options.inputPath) !== undefined);
   }
 
   write(row: SourceRow, outcome: RowOutcome): Promise<void> {

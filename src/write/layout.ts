@@ -20,9 +20,9 @@ export interface SheetLayout {
  * in the `message` column an earlier run wrote: in the results it is headed `earlier message`, so the
  * sheet has one `message` column, this run's.
  */
-export function resultsLayout(header: SourceRow): SheetLayout {
+export function resultsLayout(header: SourceRow, fromRetryFile: boolean): SheetLayout {
   const width = header.cells.length;
-  const carried = isRetryHeader(header) ? [...header.cells.slice(0, -1), EARLIER_MESSAGE] : header.cells;
+  const carried = endsInRetryMessage(header, fromRetryFile) ? [...header.cells.slice(0, -1), EARLIER_MESSAGE] : header.cells;
   return {
     header: [...carried, ...RESULT_COLUMNS],
     statusColumn: width + RESULT_COLUMNS.indexOf('status'),
@@ -71,18 +71,21 @@ function outcomeCell(outcome: RowOutcome, column: (typeof RESULT_COLUMNS)[number
 const RETRY_MESSAGE = 'message';
 const EARLIER_MESSAGE = 'earlier message';
 
-/** Whether the header ends in the `message` column of a retry sheet, spelled exactly as this tool writes it. */
-const isRetryHeader = (header: SourceRow): boolean => header.cells.at(-1) === RETRY_MESSAGE;
+/**
+ * Whether the header ends in the `message` column this tool adds: a retry file's (named `NAME.retry.EXT`),
+ * spelled exactly as written. Any other sheet's last column named so is the user's own.
+ */
+const endsInRetryMessage = (header: SourceRow, fromRetryFile: boolean): boolean => fromRetryFile && header.cells.at(-1) === RETRY_MESSAGE;
 
 /**
- * The retry sheet: the original header plus `message`. When the header already ends in `message`,
- * spelled exactly as this tool writes it, it is the retry file of an earlier run imported again: the
- * new message replaces the old one rather than adding a second `message` column on every round of
- * fixes. A column of the user's own, such as `Message` or `Messages`, is carried through like any other.
+ * The retry sheet: the original header plus `message`. A retry file of an earlier run imported again
+ * already ends in it: the new message replaces the old one rather than adding a second `message` column
+ * on every round of fixes. A column of the user's own, such as `Message`, or `message` in a sheet not
+ * named as a retry file, is carried through like any other.
  */
-export function retryLayout(header: SourceRow): SheetLayout {
+export function retryLayout(header: SourceRow, fromRetryFile: boolean): SheetLayout {
   const width = header.cells.length;
-  if (isRetryHeader(header)) {
+  if (endsInRetryMessage(header, fromRetryFile)) {
     return { header: [...header.cells], messageColumn: width - 1, addedFrom: width - 1 };
   }
   return { header: [...header.cells, RETRY_MESSAGE], messageColumn: width, addedFrom: width };

@@ -37,6 +37,11 @@ function resultsExtension(inputExt: string): string {
 /** Spreadsheet formats other than .xlsx, which a results file named so would claim to be. */
 const UNWRITABLE_SPREADSHEETS: ReadonlySet<string> = new Set(['.xls', '.xlsm', '.xlsb', '.ods', '.numbers']);
 
+/** The sheet a retry file `NAME.retry.EXT` was written for is `NAME`; undefined for a file not named so. */
+export function retriedSheetName(path: string): string | undefined {
+  return /^(.+)\.retry$/i.exec(parse(path).name)?.[1];
+}
+
 export function resultsTarget(inputPath: string, out?: string): ResultsTarget {
   const input = resolve(inputPath);
   const { dir, name, ext } = parse(input);

@@ -89,7 +89,7 @@ describe('retry file', () => {
     expect(results[1]?.slice(0, 5)).toEqual(['c2@x.test', 'Gold', 'client not found', 'failed', 'ambiguous: 2 clients']);
   });
 
-  it.each(['Message', 'Messages', 'MESSAGE', ' message', 'message '])('keeps a last column of the user’s own named %j, in the results and the retry file', async (name) => {
+  it.each(['message', 'Message', 'Messages', 'MESSAGE', ' message', 'message '])('keeps a last column of the user’s own named %j in a sheet not named as a retry file, in the results and the retry file', async (name) => {
     const folder = await scratchFolder();
     const input = join(folder, 'members.csv');
     const target = resultsTarget(input);
