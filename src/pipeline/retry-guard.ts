@@ -1,11 +1,13 @@
-// A retry file imported while the import that wrote it can still be resumed: both would send its
-// pending rows, and with --on-existing create nothing would notice the second time.
+// The tool's own files imported again where that could bill twice with --on-existing create: a retry
+// file while the import that wrote it can still be resumed (both would send its pending rows), and a
+// results file (its rows already created would be created again).
 import { access, readdir } from 'node:fs/promises';
 import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { journalHeaderOf, journalPathOf, type JournalRun } from '../execute/journal.js';
 import { resultsTarget, retriedSheetName, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
+import { RESULT_COLUMNS, type SourceRow } from './types.js';
 
 /** The unfinished import a retry file came from: its results and journal, and its sheet when that is beside it. */
 export interface UnfinishedOriginal {
@@ -90,4 +92,22 @@ export async function guardRetryImport(options: ImportOptions, sameServer: SameS
     `Warning: ${unfinished} Better finish that import first; ` +
       'run after this one, it must keep --on-existing skip to find the packages made here.',
   );
+}
+
+/**
+ * Refuses a results file imported with `--on-existing create`, once its header is read and before any
+ * row is sent: the rows it shows as created would be created again. Otherwise (the existing-package
+ * check finds them, or a dry run creates nothing) a warning through `log`.
+ */
+export function guardResultsImport(options: ImportOptions, header: SourceRow, log: (line: string) => void): void {
+  const added = header.cells.slice(-RESULT_COLUMNS.length);
+  if (added.length < RESULT_COLUMNS.length || !RESULT_COLUMNS.every((column, i) => added[i] === column)) return;
+  const what = `${basename(options.file)} is the results of an import (its last columns are ${RESULT_COLUMNS[0]} to ${RESULT_COLUMNS.at(-1)})`;
+  if ((options.onExisting ?? 'skip') === 'create' && !options.dryRun) {
+    throw new RunError(
+      'RESULTS_AS_INPUT',
+      `${what}: imported with --on-existing create, the packages its created rows made would be created a second time.`,
+    );
+  }
+  log(`Warning: ${what}. Its rows already created are found on the platform and skipped; its retry file holds only the rows still to fix.`);
 }

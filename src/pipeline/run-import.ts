@@ -12,7 +12,7 @@ import type { Sandbox } from '../sandbox/server.js';
 import type { RecordStream } from '../validate/index.js';
 import { resultsTarget } from '../write/target.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type Progress, type RunHooks, type RunResult } from './options.js';
-import { guardRetryImport, type SameServer } from './retry-guard.js';
+import { guardResultsImport, guardRetryImport, type SameServer } from './retry-guard.js';
 import { readyToStart, refuseToLoseCreatesElsewhere, startingWith } from './run-start.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
@@ -100,6 +100,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     const { readRecords, openResultsWriter, indexPackages, RowExecutor, Lookups, Tally, sheetPriceOf, OrderedQueue, countRows, summarize, identityKey, pendingOutcome } =
       await import('./import-parts.js');
     stream = await readRecords(options.file, options);
+    guardResultsImport(options, stream.header, log);
     const items = stream.items[Symbol.asyncIterator]();
     const firstItem = items.next();
     firstItem.catch(() => undefined); // a read error is thrown by the loop below, or not at all if the run cannot start

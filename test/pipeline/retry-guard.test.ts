@@ -224,3 +224,28 @@ describe('importing the retry file of an import that can still be resumed', () =
     expectNoDuplicates(s, 41);
   });
 });
+
+describe('importing the results file of an import', () => {
+  it('with --on-existing create is refused before any row is sent; with skip, warned about, and every created row is skipped', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const first = await runImport({ file, ...connection(s), onExisting: 'create' });
+    expect(first.summary.counts).toMatchObject({ created: 40, failed: 1 });
+    const results = first.files.results;
+    const files = (await readdir(dir)).sort();
+
+    const refused = runImport({ file: results, ...connection(s), onExisting: 'create' });
+    await expect(refused).rejects.toMatchObject({
+      code: 'RESULTS_AS_INPUT',
+      message: 'import.results.csv is the results of an import (its last columns are status to source_row): imported with --on-existing create, the packages its created rows made would be created a second time.',
+    });
+    expectNoDuplicates(s, 40);
+    expect((await readdir(dir)).sort()).toEqual(files);
+
+    const { result, logs } = await importLogging({ file: results, ...connection(s) });
+    expect(logs).toContainEqual(expect.stringMatching(/^Warning: import\.results\.csv is the results of an import/));
+    expect(result.summary.counts).toMatchObject({ created: 0, skipped: 40, failed: 1 });
+    expectNoDuplicates(s, 40);
+  });
+});
