@@ -13,6 +13,8 @@ export interface RunLine extends JournalRun {
   readonly v: 1;
   /** The name of the retry file this run writes, in the journal's folder; absent in journals of earlier versions. */
   readonly retry?: string;
+  /** Set by a rehearsal on the embedded sandbox, whose creates bill no one; absent in journals of earlier versions. */
+  readonly rehearsal?: true;
 }
 
 interface IntentLine {

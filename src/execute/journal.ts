@@ -15,7 +15,7 @@ import { foldLine, parseLines, runLine, unsettledIn, type JournalLine, type Jour
 import { RunLock } from './run-lock.js';
 import { lockSheet } from './sheet-lock.js';
 
-export type { JournalRun, PriorState, PriorStates, UnsettledElsewhere } from './journal-lines.js';
+export type { JournalRun, PriorState, PriorStates, RunLine as JournalHeader, UnsettledElsewhere } from './journal-lines.js';
 export { journalHeaderOf } from './journal-lines.js';
 
 /** Besides the API it runs against, what a run that opens a journal may name. */
@@ -24,6 +24,8 @@ export interface JournalOpening {
   readonly sheet?: string;
   /** The name of the retry file the run writes beside the journal, so that importing it finds this journal. */
   readonly retryFile?: string;
+  /** The run rehearses on the embedded sandbox: its journal says so, and holds nothing of a real server's. */
+  readonly rehearsal?: boolean;
 }
 
 /** Where the journal of a run writing `resultsPath` lives: beside its results. */
@@ -59,6 +61,7 @@ interface OpenedState {
   readonly prior: Map<string, PriorState>;
   readonly resumed: boolean;
   readonly unsettledElsewhere?: UnsettledElsewhere;
+  readonly importElsewhere?: JournalRun;
   /** The file holds another run's journal, left as it is until this run writes its first line. */
   readonly otherRun: boolean;
   /** This open made the file. */
@@ -80,6 +83,8 @@ export class Journal {
    * emptied by this run, nothing would read them back.
    */
   readonly unsettledElsewhere: UnsettledElsewhere | undefined;
+  /** The journal is that of an import against a real server (not a rehearsal), with rows this run would forget. */
+  readonly importElsewhere: JournalRun | undefined;
 
   private constructor(
     readonly path: string,
@@ -92,6 +97,7 @@ export class Journal {
     this.otherRun = state.otherRun;
     this.resumed = state.resumed;
     this.unsettledElsewhere = state.unsettledElsewhere;
+    this.importElsewhere = state.importElsewhere;
   }
 
   /**
@@ -100,12 +106,13 @@ export class Journal {
    * until this run writes its first line, which empties it first. So a run that sends nothing (a
    * refused token, a Ctrl-C before the first row) destroys nothing.
    */
-  static async open(path: string, run: JournalRun, { sheet, retryFile }: JournalOpening = {}): Promise<Journal> {
+  static async open(path: string, run: JournalRun, { sheet, retryFile, rehearsal }: JournalOpening = {}): Promise<Journal> {
     const sheetLock = sheet === undefined ? undefined : await lockSheet(sheet);
     let lock: RunLock | undefined;
     try {
       lock = await RunLock.acquire(`${path}.lock`);
-      return await Journal.load(path, { ...runLine(run), ...(retryFile !== undefined && { retry: retryFile }) }, lock, sheetLock);
+      const header: RunLine = { ...runLine(run), ...(retryFile !== undefined && { retry: retryFile }), ...(rehearsal && { rehearsal: true as const }) };
+      return await Journal.load(path, header, lock, sheetLock);
     } catch (error) {
       await lock?.release();
       await sheetLock?.release();
@@ -146,12 +153,14 @@ export class Journal {
     const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
     const otherRun = !sameRun && bytes.length > 0;
     const unsettledElsewhere = otherRun && header?.k === 'run' ? unsettledIn(lines, header) : undefined;
+    const importElsewhere = otherRun && header?.k === 'run' && header.rehearsal !== true && lines.length > 1 ? header : undefined;
     const journal = new Journal(path, fd, lock, sheetLock, run, {
       prior,
       resumed: sameRun && lines.length > 1,
       otherRun,
       created,
       ...(unsettledElsewhere && { unsettledElsewhere }),
+      ...(importElsewhere && { importElsewhere: { apiUrl: importElsewhere.apiUrl, fallbackUrl: importElsewhere.fallbackUrl } }),
     });
     try {
       // The cut line goes, or the next line appended would be joined to it and lost with it.

@@ -4,10 +4,10 @@
 import { access, readdir } from 'node:fs/promises';
 import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
-import { journalHeaderOf, journalPathOf, type JournalRun } from '../execute/journal.js';
+import { journalHeaderOf, journalPathOf, type JournalHeader } from '../execute/journal.js';
 import { resultsTarget, retriedSheetName, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
-import { RESULT_COLUMNS, type SourceRow } from './types.js';
+import type { SourceRow } from './types.js';
 
 /** The unfinished import a retry file came from: its results and journal, and its sheet when that is beside it. */
 export interface UnfinishedOriginal {
@@ -21,8 +21,8 @@ const SHEET_EXTENSIONS = ['.csv', '.xlsx', '.tsv', '.txt', '.xlsm', '.xls', '.od
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
-/** Whether a journal was written against the server this import sends to. */
-export type SameServer = (run: JournalRun) => boolean;
+/** Whether a journal, by its first line, may hold creates of the server this import sends to. */
+export type SameServer = (header: JournalHeader) => boolean;
 
 /**
  * When `file` is the retry file of an import against the same server whose journal is still there. The
@@ -96,18 +96,18 @@ export async function guardRetryImport(options: ImportOptions, sameServer: SameS
 
 /**
  * Refuses a results file imported with `--on-existing create`, once its header is read and before any
- * row is sent: the rows it shows as created would be created again. Otherwise (the existing-package
- * check finds them, or a dry run creates nothing) a warning through `log`.
+ * row is sent, dry run or not: rows it shows as created would be created again. With `skip` (the
+ * existing-package check finds them), a warning through `log`. Known by two of the columns results
+ * add, wherever they stand: columns moved, removed or added in Excel do not hide it.
  */
 export function guardResultsImport(options: ImportOptions, header: SourceRow, log: (line: string) => void): void {
-  const added = header.cells.slice(-RESULT_COLUMNS.length);
-  if (added.length < RESULT_COLUMNS.length || !RESULT_COLUMNS.every((column, i) => added[i] === column)) return;
-  const what = `${basename(options.file)} is the results of an import (its last columns are ${RESULT_COLUMNS[0]} to ${RESULT_COLUMNS.at(-1)})`;
-  if ((options.onExisting ?? 'skip') === 'create' && !options.dryRun) {
-    throw new RunError(
-      'RESULTS_AS_INPUT',
-      `${what}: imported with --on-existing create, the packages its created rows made would be created a second time.`,
-    );
+  if (!RESULTS_MARKS.every((column) => header.cells.includes(column))) return;
+  const what = `${basename(options.file)} looks like the results of an earlier run (it has the columns ${RESULTS_MARKS.join(' and ')})`;
+  if ((options.onExisting ?? 'skip') === 'create') {
+    throw new RunError('RESULTS_AS_INPUT', `${what}: imported with --on-existing create, any of its rows already created would be created a second time.`);
   }
-  log(`Warning: ${what}. Its rows already created are found on the platform and skipped; its retry file holds only the rows still to fix.`);
+  log(`Warning: ${what}. Its rows already created are found on the platform and skipped.`);
 }
+
+/** Columns results add that a sheet of the user's is all but sure not to have both of. */
+const RESULTS_MARKS: readonly string[] = ['status', 'client_package_id'];

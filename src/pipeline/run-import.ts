@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { RunError } from '../errors.js';
 import { ApiClient, checkApiUrl } from '../execute/api-client.js';
 import type { RequestEvent } from '../execute/api-types.js';
-import { baseOf, isLoopbackUrl } from '../execute/api-url.js';
+import { baseOf } from '../execute/api-url.js';
 import { Journal, journalPathOf, type JournalRun } from '../execute/journal.js';
 import { createLimiter } from '../execute/rate-limit.js';
 import type { Sandbox } from '../sandbox/server.js';
@@ -44,18 +44,12 @@ function journalRun(connection: Pick<Connection, 'apiUrl' | 'fallbackUrl'>): Jou
 }
 
 /**
- * Whether a journal was written against the server this import will send to, known before connecting:
- * the same URLs; for a rehearsal, any embedded sandbox's (each starts afresh on a port of its own).
+ * Whether a journal may hold creates of the server this import will send to, known before connecting:
+ * a rehearsal's journal holds only a rehearsal's; any other may be this platform's, whatever URLs it
+ * names (one server has other names: a host and its address, two gateways).
  */
 function sameServerAs(options: ImportOptions): SameServer {
-  if (options.sandbox) return (run) => isLoopbackUrl(run.fallbackUrl);
-  if (!options.apiUrl) return () => false; // connecting says what is missing
-  try {
-    const ours = journalRun({ apiUrl: options.apiUrl, fallbackUrl: options.fallbackUrl ?? options.apiUrl });
-    return (run) => run.apiUrl === ours.apiUrl && run.fallbackUrl === ours.fallbackUrl;
-  } catch {
-    return () => false; // a URL connecting refuses
-  }
+  return options.sandbox ? (header) => header.rehearsal === true : (header) => header.rehearsal !== true;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -113,13 +107,13 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
       : // A rehearsal on the embedded sandbox does not hold the sheet from a real import.
         writerOpening.then(() =>
           Journal.open(journalPathOf(target.resultsPath), journalRun(connection), {
-            ...(!connection.sandbox && { sheet: options.file }),
+            ...(connection.sandbox ? { rehearsal: true } : { sheet: options.file }),
             retryFile: basename(target.retryPath),
           }),
         );
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     lockedBy = journal;
-    if (journal) await refuseToLoseCreatesElsewhere(journal, writer);
+    if (journal) await refuseToLoseCreatesElsewhere(journal, writer, connection.sandbox !== undefined);
     /** What throws before the rows start lets the results and the journal (and its locks) go. */
     const orLetGo = async <T>(step: () => T): Promise<T> => {
       try {

@@ -3,7 +3,7 @@
 import { RunError } from '../errors.js';
 import type { Package } from '../execute/api-types.js';
 import { isLoopbackUrl } from '../execute/api-url.js';
-import type { Journal } from '../execute/journal.js';
+import type { Journal, JournalRun } from '../execute/journal.js';
 import type { ResultsWriter } from '../write/index.js';
 
 /**
@@ -30,21 +30,33 @@ export async function readyToStart(
 /**
  * Another server's journal is started afresh by this run's first line. A rehearsal's may go (the
  * sandbox runs on this machine); not creates sent to a server elsewhere whose outcome never came
- * back: were it this platform under other URLs, nothing would read them back. The run then ends
- * before it starts, with the journal and the files as they were.
+ * back: were it this platform under other URLs, nothing would read them back. Nor may a rehearsal
+ * start afresh a real import's journal: that import could no longer resume, and with --on-existing
+ * create it would send again what it made. The run then ends before it starts, with the journal and
+ * the files as they were.
  */
-export async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter): Promise<void> {
+export async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter, rehearsal: boolean): Promise<void> {
+  const unfinished = journal.importElsewhere;
+  if (rehearsal && unfinished) {
+    await Promise.allSettled([writer.abort(), journal.close()]);
+    throw new RunError(
+      'REHEARSAL_OVER_IMPORT',
+      `${journal.path} is the journal of an import against ${urlsOf(unfinished)} that has not finished: ` +
+        'this rehearsal would start it afresh, and that import could no longer resume.',
+    );
+  }
   const elsewhere = journal.unsettledElsewhere;
   if (!elsewhere || isLoopbackUrl(elsewhere.fallbackUrl)) return;
   await Promise.allSettled([writer.abort(), journal.close()]);
   const one = elsewhere.creates === 1;
-  const urls = elsewhere.fallbackUrl === elsewhere.apiUrl ? elsewhere.apiUrl : `${elsewhere.apiUrl} (creates to ${elsewhere.fallbackUrl})`;
   throw new RunError(
     'UNSETTLED_ELSEWHERE',
     `${journal.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
-      `from a run against ${urls}. This run's URLs are different, and it would start the journal afresh.`,
+      `from a run against ${urlsOf(elsewhere)}. This run's URLs are different, and it would start the journal afresh.`,
   );
 }
+
+const urlsOf = (run: JournalRun): string => (run.fallbackUrl === run.apiUrl ? run.apiUrl : `${run.apiUrl} (creates to ${run.fallbackUrl})`);
 
 /** The items of `rest`, whose first `next()` was called early and is `first`; no generator hop per row. */
 export function startingWith<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {

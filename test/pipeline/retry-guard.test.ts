@@ -29,11 +29,12 @@ function connection(s: Sandbox) {
 const NOBODY = 'nobody@example.com';
 
 const PLATFORM = { apiUrl: 'https://api.example-platform.test', fallbackUrl: 'https://fallback.example-platform.test' };
-const SANDBOX = { apiUrl: 'http://127.0.0.1:40123', fallbackUrl: 'http://127.0.0.1:40123' };
-const onPlatform = (run: { apiUrl: string; fallbackUrl: string }) => run.apiUrl === PLATFORM.apiUrl && run.fallbackUrl === PLATFORM.fallbackUrl;
-const onRehearsal = (run: { apiUrl: string; fallbackUrl: string }) => run.fallbackUrl.startsWith('http://127.0.0.1:');
+const SANDBOX = { apiUrl: 'http://127.0.0.1:40123', fallbackUrl: 'http://127.0.0.1:40123', rehearsal: true };
+/** As an import decides before connecting: on the platform any journal but a rehearsal's counts; in a rehearsal, only a rehearsal's. */
+const onPlatform = (header: { rehearsal?: true }) => header.rehearsal !== true;
+const onRehearsal = (header: { rehearsal?: true }) => header.rehearsal === true;
 /** A journal's first line, as a run against `server` writing the retry file `retry` begins it. */
-const runLine = (server: typeof PLATFORM, retry?: string) => JSON.stringify({ k: 'run', v: 1, ...server, ...(retry && { retry }) }) + '\n';
+const runLine = (server: { apiUrl: string; fallbackUrl: string; rehearsal?: boolean }, retry?: string) => JSON.stringify({ k: 'run', v: 1, ...server, ...(retry && { retry }) }) + '\n';
 const rows = creatableRows(41, 10);
 
 /** 40 rows that create a package each, then one whose client is not found (it stays in the retry file). */
@@ -145,6 +146,18 @@ describe('importing the retry file of an import that can still be resumed', () =
     expectNoDuplicates(s, 41);
   });
 
+  it('is refused too when the retry file is imported against the same server under another name', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const stopped = await interruptedAfterFive({ file, out: join(dir, 'out', 'first.csv'), ...connection(s), onExisting: 'create' });
+    const made = s.inspect.created().length;
+    const other = { ...connection(s), apiUrl: s.mainUrl.replace('127.0.0.1', 'localhost'), fallbackUrl: s.fallbackUrl.replace('127.0.0.1', 'localhost') };
+    expect(other.fallbackUrl).not.toBe(s.fallbackUrl);
+    await expect(runImport({ file: stopped.files.retry!, ...other, onExisting: 'create' })).rejects.toMatchObject({ code: 'RETRY_OF_UNFINISHED' });
+    expect(s.inspect.created()).toHaveLength(made);
+  });
+
   it('with the default --on-existing skip is not refused, but warned about; the resume then skips what it created', async () => {
     const s = await start();
     const dir = await tempDir();
@@ -226,7 +239,7 @@ describe('importing the retry file of an import that can still be resumed', () =
 });
 
 describe('importing the results file of an import', () => {
-  it('with --on-existing create is refused before any row is sent; with skip, warned about, and every created row is skipped', async () => {
+  it('with --on-existing create is refused before any row is sent, dry run or not; with skip, warned about, and every created row is skipped', async () => {
     const s = await start();
     const dir = await tempDir();
     const file = await writeSheet(dir);
@@ -235,17 +248,34 @@ describe('importing the results file of an import', () => {
     const results = first.files.results;
     const files = (await readdir(dir)).sort();
 
-    const refused = runImport({ file: results, ...connection(s), onExisting: 'create' });
-    await expect(refused).rejects.toMatchObject({
-      code: 'RESULTS_AS_INPUT',
-      message: 'import.results.csv is the results of an import (its last columns are status to source_row): imported with --on-existing create, the packages its created rows made would be created a second time.',
-    });
+    for (const dryRun of [false, true]) {
+      const refused = runImport({ file: results, ...connection(s), onExisting: 'create', dryRun });
+      await expect(refused).rejects.toMatchObject({
+        code: 'RESULTS_AS_INPUT',
+        message:
+          'import.results.csv looks like the results of an earlier run (it has the columns status and client_package_id): ' +
+          'imported with --on-existing create, any of its rows already created would be created a second time.',
+      });
+    }
     expectNoDuplicates(s, 40);
     expect((await readdir(dir)).sort()).toEqual(files);
 
     const { result, logs } = await importLogging({ file: results, ...connection(s) });
-    expect(logs).toContainEqual(expect.stringMatching(/^Warning: import\.results\.csv is the results of an import/));
+    expect(logs).toContainEqual(expect.stringMatching(/^Warning: import\.results\.csv looks like the results of an earlier run/));
     expect(result.summary.counts).toMatchObject({ created: 0, skipped: 40, failed: 1 });
+    expectNoDuplicates(s, 40);
+  });
+
+  it('is known by its columns when Excel moved, removed or added some, or left empty ones at the end', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const first = await runImport({ file: await writeSheet(dir), ...connection(s), onExisting: 'create' });
+    const [head, ...body] = await readCsvObjects(first.files.results).then((records) => [Object.keys(records[0]!), ...records.map((r) => Object.values(r))]);
+    // status first, attempts and source_row gone, a notes column and two empty ones at the end.
+    const keep = head!.map((_, i) => i).filter((i) => !['attempts', 'source_row'].includes(head![i]!));
+    const order = [keep.find((i) => head![i] === 'status')!, ...keep.filter((i) => head![i] !== 'status')];
+    const edited = await writeCsv(dir, 'edited.csv', [...order.map((i) => head![i]!), 'notes', '', ''], body.map((cells) => [...order.map((i) => String(cells[i] ?? '')), 'checked', '', '']));
+    await expect(runImport({ file: edited, ...connection(s), onExisting: 'create' })).rejects.toMatchObject({ code: 'RESULTS_AS_INPUT' });
     expectNoDuplicates(s, 40);
   });
 });

@@ -495,6 +495,26 @@ describe('runImport against the sandbox', () => {
     expectEachCreatedOnce(s, await runImport({ file, ...connection(s) }), 6);
   });
 
+  it("a rehearsal does not start afresh the journal of an unfinished import: that import then resumes and creates nothing twice", async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(6, 3));
+    const canary = await runImport({ file, ...connection(s), limit: 2, onExisting: 'create' });
+    expect(canary.summary.counts.created).toBe(2);
+    const journalPath = join(dir, 'import.results.csv.journal');
+    const before = await readFile(journalPath, 'utf8');
+
+    await expect(runImport({ file, sandbox: true, onExisting: 'create' })).rejects.toMatchObject({
+      code: 'REHEARSAL_OVER_IMPORT',
+      message: expect.stringContaining(`${journalPath} is the journal of an import against ${baseOf(s.mainUrl).shown}`),
+    });
+    expect(await readFile(journalPath, 'utf8')).toBe(before);
+    const resumed = await runImport({ file, ...connection(s), onExisting: 'create' });
+    expect(resumed.summary.counts.created).toBe(6);
+    expect(s.inspect.created()).toHaveLength(6);
+    expect(s.inspect.duplicates()).toEqual([]);
+  });
+
   it('a rerun after a kill says at the start until when the creates the killed run got no clear answer to hold their rows, then creates each row once', async () => {
     const s = await start();
     const dir = await tempDir();
