@@ -25,7 +25,7 @@ const exists = (path: string): Promise<boolean> => access(path).then(() => true,
 export type SameServer = (header: JournalHeader) => boolean;
 
 /**
- * When `file` is the retry file of an import against the same server whose journal is still there. The
+ * When `file` is the retry file of an import whose journal is still there and counts for this one. The
  * journal is in the retry file's folder, beside that import's results: under their default name
  * (`--out` a folder included), or under any name when the journal names the retry file (journals begun
  * by earlier versions do not).
