@@ -18,6 +18,11 @@ import { lockSheet } from './sheet-lock.js';
 export type { JournalRun, PriorState, PriorStates, RunLine as JournalHeader, UnsettledElsewhere } from './journal-lines.js';
 export { journalHeaderOf } from './journal-lines.js';
 
+/** An unfinished import's journal another run found at its path: the URLs it ran against, and how many packages it made. */
+export interface ImportElsewhere extends JournalRun {
+  readonly created: number;
+}
+
 /** Besides the API it runs against, what a run that opens a journal may name. */
 export interface JournalOpening {
   /** The sheet: another run of that very file on this machine is refused, whatever its results path. */
@@ -61,7 +66,7 @@ interface OpenedState {
   readonly prior: Map<string, PriorState>;
   readonly resumed: boolean;
   readonly unsettledElsewhere?: UnsettledElsewhere;
-  readonly importElsewhere?: JournalRun;
+  readonly importElsewhere?: ImportElsewhere;
   /** The file holds another run's journal, left as it is until this run writes its first line. */
   readonly otherRun: boolean;
   /** This open made the file. */
@@ -83,8 +88,8 @@ export class Journal {
    * emptied by this run, nothing would read them back.
    */
   readonly unsettledElsewhere: UnsettledElsewhere | undefined;
-  /** The journal is that of an import against a real server (not a rehearsal), with rows this run would forget. */
-  readonly importElsewhere: JournalRun | undefined;
+  /** The journal is that of an unfinished import against a real server (not a rehearsal), with rows this run would forget. */
+  readonly importElsewhere: ImportElsewhere | undefined;
 
   private constructor(
     readonly path: string,
@@ -154,13 +159,14 @@ export class Journal {
     const otherRun = !sameRun && bytes.length > 0;
     const unsettledElsewhere = otherRun && header?.k === 'run' ? unsettledIn(lines, header) : undefined;
     const importElsewhere = otherRun && header?.k === 'run' && header.rehearsal !== true && lines.length > 1 ? header : undefined;
+    const madeElsewhere = lines.filter((line) => line.k === 'outcome' && line.outcome.status === 'created').length;
     const journal = new Journal(path, fd, lock, sheetLock, run, {
       prior,
       resumed: sameRun && lines.length > 1,
       otherRun,
       created,
       ...(unsettledElsewhere && { unsettledElsewhere }),
-      ...(importElsewhere && { importElsewhere: { apiUrl: importElsewhere.apiUrl, fallbackUrl: importElsewhere.fallbackUrl } }),
+      ...(importElsewhere && { importElsewhere: { apiUrl: importElsewhere.apiUrl, fallbackUrl: importElsewhere.fallbackUrl, created: madeElsewhere } }),
     });
     try {
       // The cut line goes, or the next line appended would be joined to it and lost with it.

@@ -113,7 +113,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
         );
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
     lockedBy = journal;
-    if (journal) await refuseToLoseCreatesElsewhere(journal, writer, connection.sandbox !== undefined);
+    if (journal) await refuseToLoseCreatesElsewhere(journal, writer, { rehearsal: connection.sandbox !== undefined, onExisting: options.onExisting ?? 'skip' });
     /** What throws before the rows start lets the results and the journal (and its locks) go. */
     const orLetGo = async <T>(step: () => T): Promise<T> => {
       try {

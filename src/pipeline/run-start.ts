@@ -1,6 +1,6 @@
 // What an import settles before its first row: the preflight's answer with the journal and the results
 // opened meanwhile, a journal another server's creates still need, and the sheet's first row read early.
-import { RunError } from '../errors.js';
+import { RunError, type RunErrorCode } from '../errors.js';
 import type { Package } from '../execute/api-types.js';
 import { isLoopbackUrl } from '../execute/api-url.js';
 import type { Journal, JournalRun } from '../execute/journal.js';
@@ -31,29 +31,41 @@ export async function readyToStart(
  * Another server's journal is started afresh by this run's first line. A rehearsal's may go (the
  * sandbox runs on this machine); not creates sent to a server elsewhere whose outcome never came
  * back: were it this platform under other URLs, nothing would read them back. Nor may a rehearsal
- * start afresh a real import's journal: that import could no longer resume, and with --on-existing
- * create it would send again what it made. The run then ends before it starts, with the journal and
- * the files as they were.
+ * start afresh a real import's journal (that import could no longer resume), nor a run with
+ * --on-existing create one that made packages (were its URLs this platform's, it would make them
+ * again). The run then ends before it starts, with the journal and the files as they were.
  */
-export async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter, rehearsal: boolean): Promise<void> {
+export async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter, run: { rehearsal: boolean; onExisting: 'skip' | 'create' }): Promise<void> {
   const unfinished = journal.importElsewhere;
-  if (rehearsal && unfinished) {
+  const refuse = async (code: RunErrorCode, message: string): Promise<never> => {
     await Promise.allSettled([writer.abort(), journal.close()]);
-    throw new RunError(
+    throw new RunError(code, message);
+  };
+  if (unfinished && run.rehearsal) {
+    await refuse(
       'REHEARSAL_OVER_IMPORT',
       `${journal.path} is the journal of an import against ${urlsOf(unfinished)} that has not finished: ` +
         'this rehearsal would start it afresh, and that import could no longer resume.',
     );
   }
   const elsewhere = journal.unsettledElsewhere;
-  if (!elsewhere || isLoopbackUrl(elsewhere.fallbackUrl)) return;
-  await Promise.allSettled([writer.abort(), journal.close()]);
-  const one = elsewhere.creates === 1;
-  throw new RunError(
-    'UNSETTLED_ELSEWHERE',
-    `${journal.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
-      `from a run against ${urlsOf(elsewhere)}. This run's URLs are different, and it would start the journal afresh.`,
-  );
+  if (elsewhere && !isLoopbackUrl(elsewhere.fallbackUrl)) {
+    const one = elsewhere.creates === 1;
+    await refuse(
+      'UNSETTLED_ELSEWHERE',
+      `${journal.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
+        `from a run against ${urlsOf(elsewhere)}. This run's URLs are different, and it would start the journal afresh.`,
+    );
+  }
+  if (unfinished && unfinished.created > 0 && run.onExisting === 'create' && !run.rehearsal) {
+    const one = unfinished.created === 1;
+    await refuse(
+      'CREATED_ELSEWHERE',
+      `${journal.path} is the journal of an import against ${urlsOf(unfinished)} that has not finished and made ${one ? 'a package' : `${unfinished.created} packages`}. ` +
+        "This run's URLs are different: it would start the journal afresh and, with --on-existing create, make " +
+        `${one ? 'it' : 'them'} again if those URLs are this platform under another name.`,
+    );
+  }
 }
 
 const urlsOf = (run: JournalRun): string => (run.fallbackUrl === run.apiUrl ? run.apiUrl : `${run.apiUrl} (creates to ${run.fallbackUrl})`);

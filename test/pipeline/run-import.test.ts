@@ -515,6 +515,29 @@ describe('runImport against the sandbox', () => {
     expect(s.inspect.duplicates()).toEqual([]);
   });
 
+  it('with --on-existing create, a run under other URLs does not start afresh the journal of an unfinished import that made packages', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(6, 3));
+    await runImport({ file, ...connection(s), limit: 2, onExisting: 'create' });
+    const journalPath = join(dir, 'import.results.csv.journal');
+    const before = await readFile(journalPath, 'utf8');
+    // The same sandbox under another name: its journal's URLs are not this run's.
+    const otherName = { ...connection(s), apiUrl: s.mainUrl.replace('127.0.0.1', 'localhost'), fallbackUrl: s.fallbackUrl.replace('127.0.0.1', 'localhost') };
+
+    await expect(runImport({ file, ...otherName, onExisting: 'create' })).rejects.toMatchObject({
+      code: 'CREATED_ELSEWHERE',
+      message: expect.stringContaining('that has not finished and made 2 packages'),
+    });
+    expect(await readFile(journalPath, 'utf8')).toBe(before);
+    expect(s.inspect.created()).toHaveLength(2);
+    // With skip, the run goes ahead: the existing-package check finds what the canary made.
+    const skipped = await runImport({ file, ...otherName });
+    expect(skipped.summary.counts).toMatchObject({ created: 4, skipped: 2 });
+    expect(s.inspect.created()).toHaveLength(6);
+    expect(s.inspect.duplicates()).toEqual([]);
+  });
+
   it('a rerun after a kill says at the start until when the creates the killed run got no clear answer to hold their rows, then creates each row once', async () => {
     const s = await start();
     const dir = await tempDir();
