@@ -76,9 +76,16 @@ export interface PriorStates {
   priorStates(): Iterable<[string, PriorState]>;
 }
 
-/** Creates another server's journal holds whose outcome never came back. */
-export interface UnsettledElsewhere extends JournalRun {
-  readonly creates: number;
+/** Another run's journal, found where this run's goes: the server it ran against, and what it left. */
+export interface JournalElsewhere extends JournalRun {
+  /** Written by a rehearsal on the embedded sandbox. */
+  readonly rehearsal: boolean;
+  /** Whether it noted anything beyond its first line. */
+  readonly holdsRows: boolean;
+  /** Creates it sent whose outcome never came back. */
+  readonly unsettled: number;
+  /** Packages it made. */
+  readonly created: number;
 }
 
 const REUSABLE = new Set(['created', 'skipped']);
@@ -126,14 +133,17 @@ export async function journalHeaderOf(path: string): Promise<RunLine | undefined
 // A run line holds two URLs and a file name: far less than this.
 const FIRST_LINE_MAX = 64 * 1024;
 
-/** How many creates in `lines` were sent and never given an outcome, or none. */
-export function unsettledIn(lines: readonly JournalLine[], run: JournalRun): UnsettledElsewhere | undefined {
+/** What the journal `lines`, begun by `header`, left: its creates never answered, and its packages made. */
+export function elsewhereIn(lines: readonly JournalLine[], header: RunLine): JournalElsewhere {
   const sent = new Set<string>();
+  let created = 0;
   for (const line of lines) {
     if (line.k === 'intent') sent.add(line.key);
     else if (line.k === 'outcome' || line.k === 'unsent') sent.delete(line.key);
+    if (line.k === 'outcome' && line.outcome.status === 'created') created++;
   }
-  return sent.size > 0 ? { apiUrl: run.apiUrl, fallbackUrl: run.fallbackUrl, creates: sent.size } : undefined;
+  const { apiUrl, fallbackUrl } = header;
+  return { apiUrl, fallbackUrl, rehearsal: header.rehearsal === true, holdsRows: lines.length > 1, unsettled: sent.size, created };
 }
 
 /** Adds what one line says to what an earlier run left, by row key. */

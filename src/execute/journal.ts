@@ -11,17 +11,12 @@ import { promisify } from 'node:util';
 import { fileErrorText, RunError } from '../errors.js';
 import type { RowOutcome } from '../pipeline/types.js';
 import { syncFolder } from '../write/atomic.js';
-import { foldLine, parseLines, runLine, unsettledIn, type JournalLine, type JournalRun, type PriorState, type PriorStates, type RunLine, type UnsettledElsewhere } from './journal-lines.js';
+import { elsewhereIn, foldLine, parseLines, runLine, type JournalElsewhere, type JournalLine, type JournalRun, type PriorState, type PriorStates, type RunLine } from './journal-lines.js';
 import { RunLock } from './run-lock.js';
 import { lockSheet } from './sheet-lock.js';
 
-export type { JournalRun, PriorState, PriorStates, RunLine as JournalHeader, UnsettledElsewhere } from './journal-lines.js';
+export type { JournalElsewhere, JournalRun, PriorState, PriorStates, RunLine as JournalHeader } from './journal-lines.js';
 export { journalHeaderOf } from './journal-lines.js';
-
-/** An unfinished import's journal another run found at its path: the URLs it ran against, and how many packages it made. */
-export interface ImportElsewhere extends JournalRun {
-  readonly created: number;
-}
 
 /** Besides the API it runs against, what a run that opens a journal may name. */
 export interface JournalOpening {
@@ -65,8 +60,7 @@ async function writeAll(fd: number, bytes: Buffer): Promise<void> {
 interface OpenedState {
   readonly prior: Map<string, PriorState>;
   readonly resumed: boolean;
-  readonly unsettledElsewhere?: UnsettledElsewhere;
-  readonly importElsewhere?: ImportElsewhere;
+  readonly elsewhere?: JournalElsewhere;
   /** The file holds another run's journal, left as it is until this run writes its first line. */
   readonly otherRun: boolean;
   /** This open made the file. */
@@ -84,12 +78,10 @@ export class Journal {
   private readonly visited = new Set<string>();
   readonly resumed: boolean;
   /**
-   * The journal is another server's, and holds creates sent there whose outcome never came back:
-   * emptied by this run, nothing would read them back.
+   * The journal is another server's (or another rehearsal's), left as it is until this run writes its
+   * first line, which starts it afresh: what that run left, which this run would forget.
    */
-  readonly unsettledElsewhere: UnsettledElsewhere | undefined;
-  /** The journal is that of an unfinished import against a real server (not a rehearsal), with rows this run would forget. */
-  readonly importElsewhere: ImportElsewhere | undefined;
+  readonly elsewhere: JournalElsewhere | undefined;
 
   private constructor(
     readonly path: string,
@@ -101,8 +93,7 @@ export class Journal {
   ) {
     this.otherRun = state.otherRun;
     this.resumed = state.resumed;
-    this.unsettledElsewhere = state.unsettledElsewhere;
-    this.importElsewhere = state.importElsewhere;
+    this.elsewhere = state.elsewhere;
   }
 
   /**
@@ -157,16 +148,13 @@ export class Journal {
     if (sameRun) for (const line of lines) foldLine(prior, line);
     const fd = await openFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | DURABLE_WRITES, 0o600);
     const otherRun = !sameRun && bytes.length > 0;
-    const unsettledElsewhere = otherRun && header?.k === 'run' ? unsettledIn(lines, header) : undefined;
-    const importElsewhere = otherRun && header?.k === 'run' && header.rehearsal !== true && lines.length > 1 ? header : undefined;
-    const madeElsewhere = lines.filter((line) => line.k === 'outcome' && line.outcome.status === 'created').length;
+    const elsewhere = otherRun && header?.k === 'run' ? elsewhereIn(lines, header) : undefined;
     const journal = new Journal(path, fd, lock, sheetLock, run, {
       prior,
       resumed: sameRun && lines.length > 1,
       otherRun,
       created,
-      ...(unsettledElsewhere && { unsettledElsewhere }),
-      ...(importElsewhere && { importElsewhere: { apiUrl: importElsewhere.apiUrl, fallbackUrl: importElsewhere.fallbackUrl, created: madeElsewhere } }),
+      ...(elsewhere && { elsewhere }),
     });
     try {
       // The cut line goes, or the next line appended would be joined to it and lost with it.

@@ -36,32 +36,34 @@ export async function readyToStart(
  * again). The run then ends before it starts, with the journal and the files as they were.
  */
 export async function refuseToLoseCreatesElsewhere(journal: Journal, writer: ResultsWriter, run: { rehearsal: boolean; onExisting: 'skip' | 'create' }): Promise<void> {
-  const unfinished = journal.importElsewhere;
+  const other = journal.elsewhere;
+  if (!other) return;
   const refuse = async (code: RunErrorCode, message: string): Promise<never> => {
     await Promise.allSettled([writer.abort(), journal.close()]);
     throw new RunError(code, message);
   };
-  if (unfinished && run.rehearsal) {
+  /** An unfinished import against a real server, not a rehearsal. */
+  const realImport = !other.rehearsal && other.holdsRows;
+  if (realImport && run.rehearsal) {
     await refuse(
       'REHEARSAL_OVER_IMPORT',
-      `${journal.path} is the journal of an import against ${urlsOf(unfinished)} that has not finished: ` +
+      `${journal.path} is the journal of an import against ${urlsOf(other)} that has not finished: ` +
         'this rehearsal would start it afresh, and that import could no longer resume.',
     );
   }
-  const elsewhere = journal.unsettledElsewhere;
-  if (elsewhere && !isLoopbackUrl(elsewhere.fallbackUrl)) {
-    const one = elsewhere.creates === 1;
+  if (other.unsettled > 0 && !isLoopbackUrl(other.fallbackUrl)) {
+    const one = other.unsettled === 1;
     await refuse(
       'UNSETTLED_ELSEWHERE',
-      `${journal.path} holds ${one ? 'a create' : `${elsewhere.creates} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
-        `from a run against ${urlsOf(elsewhere)}. This run's URLs are different, and it would start the journal afresh.`,
+      `${journal.path} holds ${one ? 'a create' : `${other.unsettled} creates`} whose ${one ? 'outcome' : 'outcomes'} never came back, ` +
+        `from a run against ${urlsOf(other)}. This run's URLs are different, and it would start the journal afresh.`,
     );
   }
-  if (unfinished && unfinished.created > 0 && run.onExisting === 'create' && !run.rehearsal) {
-    const one = unfinished.created === 1;
+  if (realImport && other.created > 0 && run.onExisting === 'create' && !run.rehearsal) {
+    const one = other.created === 1;
     await refuse(
       'CREATED_ELSEWHERE',
-      `${journal.path} is the journal of an import against ${urlsOf(unfinished)} that has not finished and made ${one ? 'a package' : `${unfinished.created} packages`}. ` +
+      `${journal.path} is the journal of an import against ${urlsOf(other)} that has not finished and made ${one ? 'a package' : `${other.created} packages`}. ` +
         "This run's URLs are different: it would start the journal afresh and, with --on-existing create, make " +
         `${one ? 'it' : 'them'} again if those URLs are this platform under another name.`,
     );
