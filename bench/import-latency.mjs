@@ -52,7 +52,7 @@ export function benchLatency({ quick = false, rows } = {}) {
         results[`${clients} ${how}`] = { ...r, rowsPerSecond, requestsPerSecond, perRow, ofFloor, floor: floorRate, ok };
         lines.push(
           `  ${fmt(rows)} rows over ${fmt(clients)} clients, ${how.padEnd(7)}: ${fmt(r.seconds, 2)} s, ${fmt(rowsPerSecond)} rows/s = ${ratio(rowsPerSecond / bound)} of ${bound} ` +
-            `(goal ≥ 0.90: ${verdict(ok)}), ${fmt(requestsPerSecond)} requests/s = ${ratio(requestsPerSecond / bound)} of ${bound}, ` +
+            `(goal ≥ 0.90: ${verdict(ok)}${rowBound < 0.9 * bound ? `, out of reach at ${fmt(perRow, 3)} requests/row` : ''}), ${fmt(requestsPerSecond)} requests/s = ${ratio(requestsPerSecond / bound)} of ${bound}, ` +
             `${fmt(perRow, 3)} requests/row so rows/s can reach at most ${fmt(rowBound)} (${ratio(rowsPerSecond / rowBound)} of that) ` +
             `and ${fmt(floorRate / perRow)} at the floor's rate (${ratio(ofFloor)} of that); created ${r.counts.created}/${rows}`,
         );
