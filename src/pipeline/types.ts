@@ -23,7 +23,15 @@ export interface SourceRow {
   readonly cells: readonly CellValue[];
   /** What the reader found wrong with the row itself (a ragged CSV line, an unreadable cell). */
   readonly problems?: readonly string[];
+  /**
+   * XLSX: the number format of each number cell shown other than General (a percent, a currency, a
+   * time of day), by column, as the workbook wrote it, so the results show the number as the input did.
+   */
+  readonly formats?: NumberFormats;
 }
+
+/** Number format codes by column; undefined where a cell shows its number as General. */
+export type NumberFormats = readonly (string | undefined)[];
 
 export const FIELDS = [
   'client_email',

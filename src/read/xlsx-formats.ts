@@ -39,8 +39,7 @@ export class CellStyles implements XmlHandler {
     } else if (this.depth === this.sectionDepth + 1) {
       if (this.section === 'numFmts' && name === 'numFmt') {
         const code = scanner.attribute('formatCode');
-        // Backslash escapes are dropped, as exceljs did before the format was looked at.
-        if (code !== undefined) this.codes.set(parseInt(scanner.attribute('numFmtId') ?? '', 10), code.replace(/[\\](.)/g, '$1'));
+        if (code !== undefined) this.codes.set(parseInt(scanner.attribute('numFmtId') ?? '', 10), code);
       } else if (this.section === 'cellXfs' && name === 'xf') {
         this.formatIds.push(parseInt(scanner.attribute('numFmtId') ?? '', 10));
       }
@@ -79,12 +78,18 @@ export interface StyleLook {
   readonly viaDate: boolean;
   /** Whether this tool reads the number as a date. */
   readonly date: boolean;
+  /** The format code as the workbook wrote it, for a number that is not read as a date; none for General. */
+  readonly numFmt?: string;
 }
 
 const NO_FORMAT: StyleLook = { viaDate: false, date: false };
 
-function styleLook(numFmt: string | undefined): StyleLook {
-  if (!numFmt) return NO_FORMAT;
+function styleLook(code: string | undefined): StyleLook {
+  if (!code || /^general$/i.test(code)) return NO_FORMAT;
+  // Backslash escapes are dropped, as exceljs did before the format was looked at.
+  const numFmt = code.replace(/[\\](.)/g, '$1');
   const bare = numFmt.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '');
-  return { viaDate: /[ymdhMsb]+/.test(bare), date: classifyNumFmt(numFmt) === 'date' };
+  const viaDate = /[ymdhMsb]+/.test(bare);
+  const date = classifyNumFmt(numFmt) === 'date';
+  return date ? { viaDate, date } : { viaDate, date, numFmt: code };
 }

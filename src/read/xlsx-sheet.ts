@@ -200,6 +200,7 @@ export class SheetRows implements XmlHandler {
   private closeRow(): void {
     if (this.row < 0) return;
     const cells: CellValue[] = [];
+    let formats: (string | undefined)[] | undefined;
     for (let col = 1; col <= this.widest; col++) {
       const raw = this.values[col];
       if (raw === undefined) continue;
@@ -207,9 +208,14 @@ export class SheetRows implements XmlHandler {
       if (value === null) continue;
       while (cells.length < col - 1) cells.push(null);
       cells[col - 1] = value;
+      const numFmt = typeof value === 'number' ? this.looks[col]?.numFmt : undefined;
+      if (numFmt !== undefined) (formats ??= [])[col - 1] = numFmt;
     }
     const problems = this.problems.filter((problem): problem is string => problem !== undefined);
-    if (!isBlankRow(cells)) this.rows.push(problems.length > 0 ? { sourceRow: this.row, cells, problems } : { sourceRow: this.row, cells });
+    if (!isBlankRow(cells)) {
+      if (problems.length === 0 && !formats) this.rows.push({ sourceRow: this.row, cells });
+      else this.rows.push({ sourceRow: this.row, cells, ...(problems.length > 0 && { problems }), ...(formats && { formats }) });
+    }
     this.values = [];
     this.looks = [];
     this.problems = [];

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { fileErrorText, RunError } from '../errors.js';
 import type { RowOutcome, RunSummary, SourceRow } from '../pipeline/types.js';
 import { removeIfPresent } from './atomic.js';
-import { RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow, type SheetLayout } from './layout.js';
+import { formatsWithin, RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow, type SheetLayout } from './layout.js';
 import type { CsvDelimiter } from './csv.js';
 import { excelSheetName, SheetFile } from './sheet-file.js';
 import { checkTarget, retriedSheetName, type ResultsTarget } from './target.js';
@@ -135,7 +135,7 @@ class ResultsFiles implements ResultsWriter {
       throw new Error(`outcome of row ${outcome.sourceRow} given for row ${row.sourceRow}`);
     }
     const { header } = this.options;
-    const written = this.results.addRow(resultsRow(row, outcome, header.cells.length));
+    const written = this.results.addRow(resultsRow(row, outcome, header.cells.length), formatsWithin(row, header.cells.length));
     // A row whose create may have been made is not one to import again elsewhere: only the same
     // command, whose journal remembers it, reads it back before sending.
     if (!RETRY_STATUSES.has(outcome.status) || outcome.code === 'OUTCOME_UNKNOWN') return written;
@@ -145,11 +145,13 @@ class ResultsFiles implements ResultsWriter {
 
   private writeRetry(row: SourceRow, outcome: RowOutcome): Promise<void> | undefined {
     const source = this.options.forRetry?.(row) ?? row;
-    const cells = retryRow(source, outcome, this.retryLayout.messageColumn, this.options.header.cells.length);
-    if (this.retry) return this.retry.addRow(cells);
+    const { messageColumn } = this.retryLayout;
+    const cells = retryRow(source, outcome, messageColumn, this.options.header.cells.length);
+    const formats = formatsWithin(source, messageColumn);
+    if (this.retry) return this.retry.addRow(cells, formats);
     return this.openRetry().then((retry) => {
       this.retry ??= retry;
-      return this.retry.addRow(cells);
+      return this.retry.addRow(cells, formats);
     });
   }
 

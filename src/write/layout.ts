@@ -1,5 +1,5 @@
 // Which cell goes in which column of the results and retry sheets, whatever their format.
-import { RESULT_COLUMNS, type CellValue, type RowOutcome, type SourceRow, type Status } from '../pipeline/types.js';
+import { RESULT_COLUMNS, type CellValue, type NumberFormats, type RowOutcome, type SourceRow, type Status } from '../pipeline/types.js';
 
 /** The rows a person fixes and imports again; the retry file holds these and nothing else. */
 export const RETRY_STATUSES: ReadonlySet<Status> = new Set(['failed', 'invalid', 'pending']);
@@ -89,6 +89,15 @@ export function retryLayout(header: SourceRow, fromRetryFile: boolean): SheetLay
     return { header: [...header.cells], messageColumn: width - 1, addedFrom: width - 1 };
   }
   return { header: [...header.cells, RETRY_MESSAGE], messageColumn: width, addedFrom: width };
+}
+
+/**
+ * The number formats of a row's cells that keep their column in an output sheet: those before `width`,
+ * the header's width in the results, the message column in a retry sheet. Cells past it move.
+ */
+export function formatsWithin(row: SourceRow, width: number): NumberFormats | undefined {
+  const { formats } = row;
+  return formats === undefined || formats.length <= width ? formats : formats.slice(0, width);
 }
 
 /** One retry row: the original cells up to the retry layout's `messageColumn`, the message, then any cells of a ragged row beyond the header. */

@@ -1,5 +1,5 @@
 // One output sheet on disk: the format's writer over a temp file that is renamed into place at the end.
-import type { CellValue, RunSummary } from '../pipeline/types.js';
+import type { CellValue, NumberFormats, RunSummary } from '../pipeline/types.js';
 import { TempFile } from './atomic.js';
 import { CsvSheet, type CsvDelimiter } from './csv.js';
 import type { SheetLayout } from './layout.js';
@@ -38,8 +38,8 @@ export class SheetFile {
   }
 
   /** A promise only when the caller must wait before the next row. */
-  addRow(cells: readonly CellValue[]): Promise<void> | undefined {
-    return this.sheet.addRow(cells);
+  addRow(cells: readonly CellValue[], formats?: NumberFormats): Promise<void> | undefined {
+    return this.sheet.addRow(cells, formats);
   }
 
   /** Writes the end of the file into the temp file (a failed write is thrown here); nothing is in place yet. */

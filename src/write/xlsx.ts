@@ -2,7 +2,7 @@
 // memory stays flat on a sheet of a million rows and the deflating runs beside the reading. Column
 // widths are read from the first rows, which wait until then. The workbook around the sheet (styles,
 // the Summary sheet, the parts that tie them together) is written at the end.
-import type { CellValue, RunSummary } from '../pipeline/types.js';
+import type { CellValue, NumberFormats, RunSummary } from '../pipeline/types.js';
 import { columnLetters } from '../read/cell-refs.js';
 import { PIECE_CHARS } from './buffers.js';
 import type { FileSink } from './file-sink.js';
@@ -37,7 +37,9 @@ export class XlsxSheet {
   private readonly zip: ZipWriter;
   private readonly styles = new StyleSheet();
   private entry: ZipEntryStream | undefined;
-  private sample: CellValue[][] | undefined = [];
+  private sample: Array<[CellValue[], NumberFormats | undefined]> | undefined = [];
+  /** The style of a number cell by the format code the input showed it in. */
+  private readonly numberStyles = new Map<string, number>();
   /** Rows of XML not yet handed to the zip writer. */
   private piece = '';
   private rowNumber = 1;
@@ -49,15 +51,18 @@ export class XlsxSheet {
     this.widest = options.layout.header.length;
   }
 
-  /** A promise when the zip writer is behind: wait for it before the next row. */
-  addRow(cells: readonly CellValue[]): Promise<void> | undefined {
+  /**
+   * A promise when the zip writer is behind: wait for it before the next row. `formats` are the number
+   * formats of the cells that keep the input's (see SourceRow.formats).
+   */
+  addRow(cells: readonly CellValue[], formats?: NumberFormats): Promise<void> | undefined {
     if (this.aborted) throw new Error('results sheet is aborted');
     if (cells.length > this.widest) this.widest = cells.length;
     if (this.sample) {
-      this.sample.push([...cells]);
+      this.sample.push([[...cells], formats]);
       return this.sample.length >= WIDTH_SAMPLE_ROWS ? this.startRows() : undefined;
     }
-    this.piece += this.rowXml(cells);
+    this.piece += this.rowXml(cells, formats);
     if (this.piece.length < PIECE_CHARS) return undefined;
     const piece = this.piece;
     this.piece = '';
@@ -99,16 +104,16 @@ export class XlsxSheet {
     const { layout } = this.options;
     this.entry = await this.zip.stream('xl/worksheets/sheet1.xml');
     const views = '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>';
-    let xml = `${WORKSHEET_OPEN}${views}${FORMAT}${colsXml(columnWidths(layout, sample, this.widest))}<sheetData><row r="1">`;
+    let xml = `${WORKSHEET_OPEN}${views}${FORMAT}${colsXml(columnWidths(layout, sample.map(([cells]) => cells), this.widest))}<sheetData><row r="1">`;
     layout.header.forEach((value, index) => {
       const look: CellLook = index >= layout.addedFrom ? { bold: true, fill: ADDED_HEADER_FILL } : { bold: true };
       xml += cellXml(index + 1, 1, value, styleOf(this.styles, value, look));
     });
     await this.write(`${xml}</row>`);
-    for (const cells of sample) await this.write(this.rowXml(cells));
+    for (const [cells, formats] of sample) await this.write(this.rowXml(cells, formats));
   }
 
-  private rowXml(cells: readonly CellValue[]): string {
+  private rowXml(cells: readonly CellValue[], formats: NumberFormats | undefined): string {
     const row = ++this.rowNumber;
     const { statusColumn } = this.options.layout;
     let xml = `<row r="${row}">`;
@@ -117,10 +122,22 @@ export class XlsxSheet {
       if (value === null) continue;
       let style: number;
       if (i === statusColumn && isStatus(value)) style = this.styles.index(statusLook(value)); // a frozen look: found by identity
-      else style = typeof value === 'string' || (typeof value === 'object' && value.kind === 'date') ? styleOf(this.styles, value) : 0;
+      else if (typeof value === 'number') {
+        const code = formats?.[i];
+        style = code === undefined ? 0 : this.numberStyle(code);
+      } else style = typeof value === 'string' || (typeof value === 'object' && value.kind === 'date') ? styleOf(this.styles, value) : 0;
       xml += cellXml(i + 1, row, value, style);
     }
     return `${xml}</row>`;
+  }
+
+  private numberStyle(code: string): number {
+    let style = this.numberStyles.get(code);
+    if (style === undefined) {
+      style = this.styles.index({ numFmt: code });
+      this.numberStyles.set(code, style);
+    }
+    return style;
   }
 
   private write(xml: string): Promise<void> | undefined {

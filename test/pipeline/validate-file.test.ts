@@ -57,3 +57,32 @@ it('a retry file gives a date read by --date-format as the day read, so it needs
   const { files } = await validateFile({ file, dateFormat: 'MM/DD/YYYY' });
   expect((await readCsvObjects(files.retry!)).map((r) => r.Start)).toEqual(['2026-10-03']);
 });
+
+it('results and retry sheets show each number in the format the XLSX input showed it in', async () => {
+  const dir = await tempDir();
+  const file = join(dir, 'formats.xlsx');
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Members');
+  ws.addRow(['Email', 'Plan', 'Start', 'Price', 'Discount', 'Arrives', 'Visits']);
+  ws.addRow(['a@b.co', 'Gold', '2026-03-01', 1200.5, 0.15, 0.375, 12]); // valid
+  ws.addRow(['c@d.co', 'Gold', '2026-02-30', 99, 0.2, 0.5, 3]); // invalid: into the retry sheet
+  for (const n of [2, 3]) {
+    ws.getCell(`D${n}`).numFmt = '"$"#,##0.00';
+    ws.getCell(`E${n}`).numFmt = '0%';
+    ws.getCell(`F${n}`).numFmt = 'h:mm AM/PM';
+  }
+  await wb.xlsx.writeFile(file);
+
+  const { files } = await validateFile({ file });
+  const shown = (sheet: ExcelJS.Worksheet, n: number) =>
+    [4, 5, 6, 7].map((col) => [sheet.getRow(n).getCell(col).value, sheet.getRow(n).getCell(col).numFmt]);
+  const results = sheetOf(await readWorkbook(files.results));
+  // exceljs reads a number shown as a time of day back as a Date on 1899-12-30.
+  const at = (hours: number) => new Date(Date.UTC(1899, 11, 30, hours));
+  expect(shown(results, 2)).toEqual([[1200.5, '"$"#,##0.00'], [0.15, '0%'], [at(9), 'h:mm AM/PM'], [12, undefined]]);
+  expect(shown(results, 3)).toEqual([[99, '"$"#,##0.00'], [0.2, '0%'], [at(12), 'h:mm AM/PM'], [3, undefined]]);
+  const sourceRow = results.getRow(2).getCell(7 + 8);
+  expect([results.getRow(1).getCell(7 + 8).value, sourceRow.value, sourceRow.numFmt]).toEqual(['source_row', 2, undefined]);
+  const retry = sheetOf(await readWorkbook(files.retry!));
+  expect(shown(retry, 2)).toEqual([[99, '"$"#,##0.00'], [0.2, '0%'], [at(12), 'h:mm AM/PM'], [3, undefined]]);
+});
