@@ -16,6 +16,9 @@ export const RUN_ERRORS = {
   CONFIG: 'Check the option and the environment variables (PLATFORM_API_URL, PLATFORM_FALLBACK_API_URL, PLATFORM_STAFF_TOKEN).',
   INSECURE_URL: 'Use https://, or pass --allow-insecure-http if you really mean to send the token unencrypted.',
   TOKEN_MISSING: 'Set PLATFORM_STAFF_TOKEN in the environment or in a file given with --env-file.',
+  TOKEN_IN_URL:
+    'Put the token only in PLATFORM_STAFF_TOKEN (the environment or a file given with --env-file), give the URL as the API address alone (like https://api.example.com), and run again.',
+  TOKEN_AS_OPTION: 'The token is read only from PLATFORM_STAFF_TOKEN, in the environment or in a file given with --env-file; it is never given as an option.',
   TOKEN_REJECTED: 'Check PLATFORM_STAFF_TOKEN: the platform did not accept it.',
   TOKEN_NOT_STAFF: 'Creating client packages needs a staff token; the token given is a directory token.',
   API_UNREACHABLE: 'Check the API URLs and your network, then run again.',
@@ -23,6 +26,7 @@ export const RUN_ERRORS = {
   DUPLICATE_COLUMNS: 'Rename one of the columns, or say which one to use with --map "Header Text=field".',
   OUTPUT_EXISTS: 'Choose another --out path, or move the existing file away first.',
   OUTPUT_UNWRITABLE: 'Close the file if it is open in Excel or LibreOffice, check that the folder is writable, and run again.',
+  FOLDER_UNWRITABLE: 'Check that you can write in that folder, or run the command from (or write with --out to) a folder you can write in, such as your home folder.',
   UNSETTLED_ELSEWHERE:
     "Run the same command against that run's URLs first (it reads those creates back), or pass --out to keep this run's results and journal elsewhere, or delete the journal if nothing was created for real there.",
   RETRY_OF_UNFINISHED:
@@ -30,10 +34,15 @@ export const RUN_ERRORS = {
   CREATED_ELSEWHERE:
     "Run the same command against that import's URLs first to finish it, or pass --out to keep this run's results and journal elsewhere, or use --on-existing skip (it finds packages already there).",
   REHEARSAL_OVER_IMPORT: 'Finish that import first (run its command again), or rehearse with --out naming another folder.',
+  JOURNAL_ELSEWHERE:
+    'Rows already done there are not sent again. If that import is not to be finished, delete its journal (a create it sent may still be made on the platform: check those clients first), then run again.',
   RESULTS_AS_INPUT: 'Import the sheet itself, or the retry file written beside these results (the rows still to fix).',
   JOURNAL_UNWRITABLE: 'Free some disk space or make the folder writable, then run the same command again: it reads back every row that was under way before sending anything.',
 } as const;
 export type RunErrorCode = keyof typeof RUN_ERRORS;
+
+const DISK_FULL_ADVICE =
+  'Free some disk space, then run the same command again: an interrupted import resumes, and the rows already done are not sent again.';
 
 /** An error that stops the whole run before or while it starts: the CLI exits 2 with its message. */
 export class RunError extends Error {
@@ -41,14 +50,25 @@ export class RunError extends Error {
   constructor(
     readonly code: RunErrorCode,
     message: string,
+    /** What to do next where this case needs other words than its code's. */
+    private readonly ownAdvice?: string,
   ) {
     super(message);
   }
 
   /** The message and what to do next, as shown to a person. */
   get advice(): string {
-    return RUN_ERRORS[this.code];
+    return this.ownAdvice ?? RUN_ERRORS[this.code];
   }
+}
+
+/**
+ * A file or folder that could not be written: `what` and the cause in a few words. A full disk needs
+ * other advice than a file open in Excel or a folder not one's own.
+ */
+export function writeError(code: 'OUTPUT_UNWRITABLE' | 'FOLDER_UNWRITABLE', what: string, error: unknown): RunError {
+  const errno = (error as NodeJS.ErrnoException).code;
+  return new RunError(code, `${what}: ${fileErrorText(error)}.`, errno === 'ENOSPC' || errno === 'EDQUOT' ? DISK_FULL_ADVICE : undefined);
 }
 
 /** Codes that end up on a row: the run goes on. */
@@ -76,9 +96,11 @@ export function fileErrorText(error: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EBUSY') return 'the file is open in another program';
   if (code === 'ENOSPC') return 'the disk is full';
+  if (code === 'EDQUOT') return 'your disk quota is used up';
   if (code === 'EROFS') return 'the disk is read-only';
   if (code === 'ENOENT') return 'a file or folder on the path is missing';
   if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
   if (code === 'EISDIR') return 'a folder of that name is in the way';
+  if (code === 'EEXIST') return 'a file of that name is in the way';
   return error instanceof Error ? error.message : String(error);
 }

@@ -2,6 +2,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeError } from '../errors.js';
 import { runImport } from '../pipeline/run-import.js';
 import { createProgressView } from './progress.js';
 import { printResult } from './report.js';
@@ -13,9 +14,13 @@ const DEMO_RATE = 200;
 export async function runDemo(showProgress: boolean): Promise<number> {
   // The sample is copied beside the user, so its results land where they can be opened.
   const folder = resolve('client-packages-demo');
-  await mkdir(folder, { recursive: true });
   const input = join(folder, basename(SAMPLE));
-  await copyFile(SAMPLE, input);
+  try {
+    await mkdir(folder, { recursive: true });
+    await copyFile(SAMPLE, input);
+  } catch (error) {
+    throw writeError('FOLDER_UNWRITABLE', `The demo writes its files in ${folder}, and cannot`, error);
+  }
 
   process.stdout.write(`Importing ${input} into an embedded sandbox (nothing reaches a real platform).\n`);
   const view = createProgressView(process.stderr, showProgress);

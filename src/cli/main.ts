@@ -2,9 +2,10 @@
 // argv -> options -> engine -> exit code. The only place where errors become exit codes.
 // Each command loads its engine when it runs, so a command does not wait for modules it never uses.
 import { Command, CommanderError, Option } from 'commander';
-import { RunError } from '../errors.js';
+import { maskToken } from '../execute/api-url.js';
 import type { Progress, RunHooks, RunResult } from '../pipeline/options.js';
-import { importOptions, readOptions, type ImportFlags, type ReadFlags } from './options.js';
+import { parserOutput, reportFailure } from './failure.js';
+import { environment, importOptions, readOptions, type ImportFlags, type ReadFlags } from './options.js';
 import { createProgressView } from './progress.js';
 import { printResult, exitCodeOf } from './report.js';
 import { registerSandboxCommand } from './sandbox-command.js';
@@ -16,7 +17,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 function readCommandOptions(command: Command): Command {
   return command
     .option('--sheet <name>', 'XLSX sheet to read (default: the first)')
-    .option('--out <path>', 'results file; its extension (.xlsx or .csv) picks the format')
+    .option('--out <path>', 'results file; its extension (.xlsx, or .csv, .tsv, .txt) picks the format')
     .option('--map <"Header Text=field">', 'map a column to a field (repeatable)', collect, [])
     .addOption(
       new Option('--date-format <format>', 'how to read D/M/Y-style dates')
@@ -28,22 +29,42 @@ function readCommandOptions(command: Command): Command {
     .option('--no-progress', 'no progress bar or progress lines');
 }
 
+/** The import's own options. */
+const IMPORT_ONLY = [
+  '--dry-run',
+  '--api-url <url>',
+  '--fallback-url <url>',
+  '--allow-insecure-http',
+  '--concurrency <n>',
+  '--rate <n>',
+  '--retries <n>',
+  '--timeout <seconds>',
+  '--settle <seconds>',
+  '--on-existing <mode>',
+  '--env-file <path>',
+  '--sandbox',
+];
+
 /**
- * The import's own options that the common set names: validate takes them too, and they change
- * nothing there (it sends nothing), so one set of flags serves both commands.
+ * Validate takes every option of import, and they change nothing there (it sends nothing), so a
+ * command line switches between the two by its first word. An --env-file must still be there: the
+ * import the validate rehearses would stop on it.
  */
 function acceptingImportOptions(command: Command): Command {
-  for (const flag of ['--concurrency <n>', '--rate <n>', '--retries <n>', '--settle <seconds>', '--timeout <seconds>', '--on-existing <mode>', '--env-file <path>', '--sandbox']) {
-    command.addOption(new Option(flag).hideHelp());
-  }
+  for (const flag of IMPORT_ONLY) command.addOption(new Option(flag).hideHelp());
   return command;
 }
 
-async function withProgress(flags: ReadFlags, run: (hooks: RunHooks) => Promise<RunResult>): Promise<RunResult> {
+/** The one secret a run knows, so that nothing it prints shows it (server text, a URL, a value typed in the wrong place). */
+interface Secrets {
+  token: string | undefined;
+}
+
+async function withProgress(flags: ReadFlags, secrets: Secrets, run: (hooks: RunHooks) => Promise<RunResult>): Promise<RunResult> {
   const shown = flags.progress !== false;
   const view = createProgressView(process.stderr, shown);
   try {
-    return await run({ ...(shown && { progress: (p: Progress) => view.update(p) }), log: (line) => view.log(line) });
+    return await run({ ...(shown && { progress: (p: Progress) => view.update(p) }), log: (line) => view.log(maskToken(line, secrets.token)) });
   } finally {
     view.stop();
   }
@@ -68,31 +89,34 @@ function interruptHandler(removeTempFiles: () => void): AbortController {
   return controller;
 }
 
-function buildProgram(setExit: (code: number) => void): Command {
+function buildProgram(setExit: (code: number) => void, secrets: Secrets): Command {
+  const mask = (text: string) => maskToken(text, secrets.token);
   const program = new Command('client-packages')
     .description('Assign payment packages to clients in bulk from a CSV or XLSX sheet, exactly once per row.')
     .version('0.1.0')
+    .configureOutput(parserOutput(mask))
     .showHelpAfterError('(run with --help for the options)');
 
   program
     .command('template')
     .description('write an input template (headers, one example row, notes)')
-    .addOption(new Option('--format <format>', 'xlsx or csv (default: from --out, else xlsx)').choices(['xlsx', 'csv']))
-    .option('--out <path>', 'where to write it')
+    .addOption(new Option('--format <format>', 'xlsx or csv (default: from the --out name, else xlsx)').choices(['xlsx', 'csv']))
+    .option('--out <path>', 'where to write it (.xlsx, or .csv, .tsv, .txt); missing folders are made')
     .action(async (flags: { format?: 'xlsx' | 'csv'; out?: string }) => {
-      const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'xlsx');
       const { writeTemplate } = await import('../write/template.js');
-      const path = await writeTemplate({ format, ...(flags.out !== undefined && { out: flags.out }) });
+      const path = await writeTemplate({ ...(flags.format !== undefined && { format: flags.format }), ...(flags.out !== undefined && { out: flags.out }) });
       process.stdout.write(`Template written: ${path}\n`);
       setExit(EXIT.ok);
     });
 
   acceptingImportOptions(readCommandOptions(program.command('validate <file>')))
     .description('read and validate a sheet offline (no network); write the results sheet')
-    .action(async (file: string, flags: ReadFlags) => {
+    .action(async (file: string, flags: ImportFlags) => {
+      const options = readOptions(file, flags);
+      secrets.token = environment(flags.envFile, process.env).PLATFORM_STAFF_TOKEN ?? secrets.token;
       const { validateFile } = await import('../pipeline/validate-file.js');
-      const result = await withProgress(flags, (hooks) => validateFile(readOptions(file, flags), hooks));
-      printResult(result, flags.json ?? false);
+      const result = await withProgress(flags, secrets, (hooks) => validateFile(options, hooks));
+      printResult(result, flags.json ?? false, mask);
       setExit(exitCodeOf(result));
     });
 
@@ -111,12 +135,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--env-file <path>', 'read PLATFORM_* settings from this file')
     .option('--sandbox', 'run against an embedded sandbox (a rehearsal; nothing reaches the platform)')
     .action(async (file: string, flags: ImportFlags) => {
+      // Known before anything can fail, so that even a message about the options cannot show it.
+      secrets.token = environment(flags.envFile, process.env).PLATFORM_STAFF_TOKEN ?? secrets.token;
       const options = importOptions(file, flags, process.env);
       const { runImport } = await import('../pipeline/run-import.js');
       const { removeTempFilesNow } = await import('../write/atomic.js');
       const controller = interruptHandler(removeTempFilesNow);
-      const result = await withProgress(flags, (hooks) => runImport({ ...options, signal: controller.signal }, hooks));
-      printResult(result, flags.json ?? false);
+      const result = await withProgress(flags, secrets, (hooks) => runImport({ ...options, signal: controller.signal }, hooks));
+      printResult(result, flags.json ?? false, mask);
       setExit(exitCodeOf(result));
     });
 
@@ -136,38 +162,20 @@ function buildProgram(setExit: (code: number) => void): Command {
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram((code) => (exitCode = code));
+  const secrets: Secrets = { token: process.env.PLATFORM_STAFF_TOKEN };
+  const program = buildProgram((code) => (exitCode = code), secrets);
   program.exitOverride();
   for (const sub of program.commands) sub.exitOverride();
   try {
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (error) {
-    return reportFailure(error, argv.includes('--json'));
-  }
-}
-
-/** With --json, a run that could not start still prints one object on stdout: `{"error": {code, message, advice?}}`. */
-function reportFailure(error: unknown, json: boolean): number {
-  const printJson = (code: string, message: string, advice?: string) => {
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message, ...(advice !== undefined && { advice }) } })}\n`);
-  };
-  if (error instanceof CommanderError) {
     const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
-    if (benign.includes(error.code)) return EXIT.ok;
-    printJson('USAGE', error.message.replace(/^error: /, '')); // commander has said it on stderr
+    if (error instanceof CommanderError && benign.includes(error.code)) return EXIT.ok;
+    // With --json, a run that could not start still prints one object on stdout: `{"error": {code, message, advice}}`.
+    reportFailure(error, argv.includes('--json'), (text) => maskToken(text, secrets.token));
     return EXIT.couldNotStart;
   }
-  if (error instanceof RunError) {
-    process.stderr.write(`Error: ${error.message}\n${error.advice}\n`);
-    printJson(error.code, error.message, error.advice);
-    return EXIT.couldNotStart;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`Error: ${message}\n`);
-  printJson('ERROR', message);
-  if (process.env.CLIENT_PACKAGES_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  return EXIT.couldNotStart;
 }
 
 main(process.argv).then(

@@ -1,7 +1,8 @@
 // Flags and environment into the engine's options. The token comes only from the environment or an env file.
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { RunError } from '../errors.js';
+import { fileErrorText, RunError } from '../errors.js';
+import { refuseTokenInUrl } from '../execute/api-url.js';
 import type { ImportOptions, ReadOptions } from '../pipeline/options.js';
 import type { DateFormat } from '../pipeline/types.js';
 
@@ -66,16 +67,28 @@ export function readOptions(file: string, flags: ReadFlags): ReadOptions {
   };
 }
 
-/** The environment, with an --env-file's values under the real environment's (the shell wins). */
-function environment(envFile: string | undefined, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (!envFile) return env;
+/**
+ * The environment, with an --env-file's values under the real environment's (the shell wins). A file
+ * that is not there stops the run: going on without it would run with other settings than meant.
+ */
+export function environment(envFile: string | undefined, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (envFile === undefined) return env;
   let text: string;
   try {
     text = readFileSync(envFile, 'utf8');
-  } catch {
-    throw new RunError('CONFIG', `Cannot read the env file ${envFile}.`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder, not a file' : fileErrorText(error);
+    throw new RunError('CONFIG', `Cannot read the env file given with --env-file ${envFile}: ${why}.`);
   }
-  return { ...parseEnv(text), ...env };
+  // Notepad on Windows starts a UTF-8 file with a byte-order mark, which would become part of the first name.
+  return { ...parseEnv(text.replace(/^\uFEFF/, '')), ...env };
+}
+
+/** Where a URL setting came from, as the person gave it: the flag, or the variable (perhaps from --env-file). */
+function sourceOf(flag: string, flagValue: string | undefined, variable: string, envFile: string | undefined): string {
+  if (flagValue !== undefined) return flag;
+  return envFile === undefined ? variable : `${variable} (from the environment or ${envFile})`;
 }
 
 export function importOptions(file: string, flags: ImportFlags, env: NodeJS.ProcessEnv): ImportOptions {
@@ -87,6 +100,11 @@ export function importOptions(file: string, flags: ImportFlags, env: NodeJS.Proc
   const apiUrl = flags.apiUrl ?? vars.PLATFORM_API_URL;
   const fallbackUrl = flags.fallbackUrl ?? vars.PLATFORM_FALLBACK_API_URL;
   const token = vars.PLATFORM_STAFF_TOKEN;
+  // Before anything else reads, shows or writes the URLs; the sandbox uses neither.
+  if (token && !flags.sandbox) {
+    if (apiUrl) refuseTokenInUrl(apiUrl, token, sourceOf('--api-url', flags.apiUrl, 'PLATFORM_API_URL', flags.envFile));
+    if (fallbackUrl) refuseTokenInUrl(fallbackUrl, token, sourceOf('--fallback-url', flags.fallbackUrl, 'PLATFORM_FALLBACK_API_URL', flags.envFile));
+  }
   return {
     ...readOptions(file, flags),
     ...(apiUrl && { apiUrl }),

@@ -45,10 +45,12 @@ function apartFromNoCurrency(totals: MoneyTotals): { byCurrency: MoneyTotals; no
   return noCurrency === undefined ? { byCurrency } : { byCurrency, noCurrency };
 }
 
-export function printResult(result: RunResult, json: boolean): void {
+/** `mask` hides the token in the one text that may quote a setting: why a run stopped part way. */
+export function printResult(result: RunResult, json: boolean, mask: (text: string) => string = (text) => text): void {
   const { summary, files } = result;
   if (json) {
-    process.stdout.write(`${JSON.stringify(jsonSummary(result))}\n`);
+    const object = jsonSummary(result);
+    process.stdout.write(`${JSON.stringify(result.error ? { ...object, error: { code: result.error.code, message: mask(result.error.message) } } : object)}\n`);
     return;
   }
   // A dry run creates nothing: it has not imported the rows, only checked what importing them would do.
@@ -70,7 +72,7 @@ export function printResult(result: RunResult, json: boolean): void {
   // After a stop, the pending rows are the resume's to send: the retry file is for after it.
   const retryUse = summary.interrupted ? 'once the resume below has finished, the rows still to fix' : 'the rows to fix and import again';
   if (files.retry) lines.push(`Retry:   ${files.retry} (${retryUse})`);
-  if (result.error) lines.push(`Stopped: ${result.error.message} ${result.error.advice}`);
+  if (result.error) lines.push(`Stopped: ${mask(result.error.message)} ${result.error.advice}`);
   if (summary.interrupted) lines.push('Interrupted: run the same command again to resume; rows already done are not sent again.');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -2,6 +2,7 @@
 // and a short message a person can read, or no answer), and the ApiError a request that failed for
 // good ends in. Server text is kept short and never carries the token.
 import { errorText } from './api-schemas.js';
+import { maskToken, tokenPattern } from './api-url.js';
 import { MAX_ANSWER_BYTES, type HttpOutcome } from './http.js';
 import { parseRetryAfter } from './retry.js';
 
@@ -62,10 +63,21 @@ export function toReply(outcome: HttpOutcome, resends: number, token: string): R
   };
 }
 
-/** Server text as shown to a person: short, and never the token even if a proxy echoed it. */
+/**
+ * Server text as shown to a person: short, and never the token even if a proxy echoed it, in another
+ * case or URL-encoded. Only the start of the text is searched; the cut moves before a token it would
+ * split, so no first characters of one are left behind.
+ */
 export function cleanServerText(text: string, token: string): string {
-  const short = text.length > MAX_SERVER_TEXT ? `${text.slice(0, MAX_SERVER_TEXT)}…` : text;
-  return token ? short.split(token).join('[token]') : short;
+  let cut = Math.min(text.length, MAX_SERVER_TEXT);
+  if (token) {
+    // An encoded token is at most three times as long: every spelling that starts before the cut ends in here.
+    for (const found of text.slice(0, MAX_SERVER_TEXT + 3 * token.length).matchAll(tokenPattern(token))) {
+      if (found.index < cut && found.index + found[0].length > cut) cut = found.index;
+    }
+  }
+  const shown = maskToken(text.slice(0, cut), token);
+  return cut < text.length ? `${shown}…` : shown;
 }
 
 /** A non-JSON body as one short line: an HTML error page reads as its text. */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fileErrorText, RunError } from '../errors.js';
+import { writeError } from '../errors.js';
 import { isRunning } from '../pid.js';
 import { FileSink } from './file-sink.js';
 
@@ -51,7 +51,7 @@ export class TempFile {
       return new TempFile(finalPath, tempPath, await open(tempPath, 'wx'));
     } catch (error) {
       openTempFiles.delete(tempPath);
-      throw new RunError('OUTPUT_UNWRITABLE', `Cannot write in ${folder}: ${fileErrorText(error)}.`);
+      throw writeError('OUTPUT_UNWRITABLE', `Cannot write in ${folder}`, error);
     }
   }
 
@@ -70,7 +70,7 @@ export class TempFile {
       openTempFiles.delete(this.tempPath);
     } catch (error) {
       await this.discard();
-      throw new RunError('OUTPUT_UNWRITABLE', `Cannot replace ${this.finalPath}: ${fileErrorText(error)}.`);
+      throw writeError('OUTPUT_UNWRITABLE', `Cannot replace ${this.finalPath}`, error);
     }
     await syncFolder(dirname(this.finalPath));
   }
@@ -95,7 +95,7 @@ export async function removeIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new RunError('OUTPUT_UNWRITABLE', `Cannot remove ${path}, left by an earlier run: ${fileErrorText(error)}.`);
+    throw writeError('OUTPUT_UNWRITABLE', `Cannot remove ${path}, left by an earlier run`, error);
   }
 }
 

@@ -1,7 +1,7 @@
 // The results writer: one results row per input row, the retry file beside it, both put in place at
 // the end by rename so a good earlier file is only ever replaced by a complete new one.
 import { dirname } from 'node:path';
-import { fileErrorText, RunError } from '../errors.js';
+import { RunError, writeError } from '../errors.js';
 import type { RowOutcome, RunSummary, SourceRow } from '../pipeline/types.js';
 import { removeIfPresent } from './atomic.js';
 import { formatsWithin, RETRY_STATUSES, resultsLayout, resultsRow, retryLayout, retryRow, type SheetLayout } from './layout.js';
@@ -104,7 +104,7 @@ class ResultsFiles implements ResultsWriter {
   private unwritable(error: unknown): unknown {
     if (error instanceof RunError || !(error as NodeJS.ErrnoException).code) return error;
     const folder = dirname(this.options.target.resultsPath);
-    return new RunError('OUTPUT_UNWRITABLE', `Cannot write the results in ${folder}: ${fileErrorText(error)}.`);
+    return writeError('OUTPUT_UNWRITABLE', `Cannot write the results in ${folder}`, error);
   }
 
   /** The write as `pending` until it settles; cleared before its caller, awaiting it, goes on. */

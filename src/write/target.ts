@@ -37,6 +37,22 @@ function resultsExtension(inputExt: string): string {
 /** Spreadsheet formats other than .xlsx, which a results file named so would claim to be. */
 const UNWRITABLE_SPREADSHEETS: ReadonlySet<string> = new Set(['.xls', '.xlsm', '.xlsb', '.ods', '.numbers']);
 
+/** The names a results (or template) file may have: a workbook, or delimited text a spreadsheet opens. */
+const WRITTEN_EXTENSIONS: ReadonlySet<string> = new Set(['.xlsx', '.csv', '.tsv', '.txt']);
+
+/**
+ * Refuses a file name whose extension promises a format that is not written: text under `.xls`,
+ * `.pdf` or `.json` would not open as one. A name with no extension is taken as CSV.
+ */
+export function checkResultsExtension(path: string): void {
+  const ext = extname(path);
+  if (ext === '' || WRITTEN_EXTENSIONS.has(ext.toLowerCase())) return;
+  const why = UNWRITABLE_SPREADSHEETS.has(ext.toLowerCase())
+    ? `a ${ext} file cannot be written here, and text under that name would not open as one`
+    : `${ext} is not a format written here`;
+  throw new RunError('USAGE', `--out ${basename(path)}: ${why}; name it .xlsx, or .csv, .tsv or .txt (delimited text).`);
+}
+
 /** The sheet a retry file `NAME.retry.EXT` was written for is `NAME`; undefined for a file not named so. */
 export function retriedSheetName(path: string): string | undefined {
   return /^(.+)\.retry$/i.exec(parse(path).name)?.[1];
@@ -55,13 +71,8 @@ export function resultsTarget(inputPath: string, out?: string): ResultsTarget {
   } else {
     resultsPath = resolve(out);
   }
+  checkResultsExtension(resultsPath);
   const resultsExt = extname(resultsPath) || '.csv';
-  if (UNWRITABLE_SPREADSHEETS.has(resultsExt.toLowerCase())) {
-    throw new RunError(
-      'USAGE',
-      `--out ${basename(resultsPath)}: a ${resultsExt} file cannot be written here, and text under that name would not open as one; name it .xlsx or .csv.`,
-    );
-  }
   const retryPath = join(dirname(resultsPath), `${name}.retry${resultsExt}`);
   const target: ResultsTarget = { resultsPath, retryPath, format: formatOf(resultsPath) };
   checkTarget(input, target);

@@ -1,14 +1,14 @@
 // `client-packages template`: an input sheet to fill in, with a note on every header, date checks on
 // the date columns, one example row, and a Notes sheet; or the same header and example as CSV.
-import { writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
 import ExcelJS from 'exceljs';
-import { RunError } from '../errors.js';
+import { RunError, writeError } from '../errors.js';
 import { columnLetters } from '../read/cell-refs.js';
 import { dateCellToDate } from './cells.js';
 import { csvLine } from './csv.js';
 import { TEMPLATE_COLUMNS, TEMPLATE_GUIDE, type TemplateColumn } from './template-columns.js';
-import { delimiterOf, formatOf } from './target.js';
+import { checkResultsExtension, delimiterOf, formatOf } from './target.js';
 
 /** Rows 2 to this one check their dates; a whole-column check would make readers expand a million cells. */
 const VALIDATED_ROWS = 10_001;
@@ -16,16 +16,32 @@ const VALIDATED_ROWS = 10_001;
 const NOTE_CHARS_PER_LINE = 80;
 
 /**
- * Writes the template and returns its absolute path. An existing file is never overwritten: it may be
- * a template someone has already filled in.
+ * The format to write: the one asked for, else the one the --out name says (`.csv`, `.tsv` and `.txt`
+ * are text), else xlsx. Only a name and a --format that disagree are refused.
  */
-export async function writeTemplate(options: { format: 'xlsx' | 'csv'; out?: string }): Promise<string> {
-  const path = resolve(options.out ?? `client-packages-template.${options.format}`);
-  const named = formatOf(path);
-  if (options.out !== undefined && extname(path) !== '' && named !== options.format) {
-    throw new RunError('USAGE', `${options.out} is named as ${named === 'xlsx' ? 'an XLSX' : 'a CSV'} file but the format asked for is ${options.format}: pass --format ${named} or another --out name.`);
+function templateFormat(out: string | undefined, asked: 'xlsx' | 'csv' | undefined): 'xlsx' | 'csv' {
+  if (out === undefined || extname(out) === '') return asked ?? 'xlsx';
+  checkResultsExtension(out);
+  const named = formatOf(out);
+  if (asked !== undefined && named !== asked) {
+    throw new RunError('USAGE', `--out ${out} names ${named === 'xlsx' ? 'an XLSX' : 'a CSV'} file but --format ${asked} was given: pass --format ${named}, or leave --format out, or choose another --out name.`);
   }
-  const content = options.format === 'xlsx' ? await templateWorkbook().xlsx.writeBuffer() : templateCsv(path);
+  return named;
+}
+
+/**
+ * Writes the template and returns its absolute path. An existing file is never overwritten: it may be
+ * a template someone has already filled in. Missing folders on the way are made, as for results.
+ */
+export async function writeTemplate(options: { format?: 'xlsx' | 'csv'; out?: string }): Promise<string> {
+  const format = templateFormat(options.out, options.format);
+  const path = resolve(options.out ?? `client-packages-template.${format}`);
+  const content = format === 'xlsx' ? await templateWorkbook().xlsx.writeBuffer() : templateCsv(path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw writeError('FOLDER_UNWRITABLE', `Cannot make the folder ${dirname(path)} for the template`, error);
+  }
   try {
     // 'wx': create only, so a file that appears meanwhile is not overwritten either.
     await writeFile(path, new Uint8Array(content), { flag: 'wx' });
@@ -33,7 +49,7 @@ export async function writeTemplate(options: { format: 'xlsx' | 'csv'; out?: str
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new RunError('OUTPUT_EXISTS', `${path} already exists; it is left as it is.`);
     }
-    throw new RunError('OUTPUT_UNWRITABLE', `Cannot write ${path}: ${(error as Error).message}.`);
+    throw writeError('FOLDER_UNWRITABLE', `Cannot write ${path}`, error);
   }
   return path;
 }

@@ -70,7 +70,7 @@ describe('client-packages (CLI)', () => {
 
     const usage = await runCli(['import', '--no-such-flag', 'x.csv', '--json']);
     expect(usage.code).toBe(2);
-    expect(JSON.parse(usage.stdout)).toEqual({ error: { code: 'USAGE', message: "unknown option '--no-such-flag'" } });
+    expect(JSON.parse(usage.stdout)).toEqual({ error: { code: 'USAGE', message: "unknown option '--no-such-flag'", advice: expect.stringContaining('--help') } });
   });
 
   it('--sheet on a CSV file: validate and import exit 2 with a usage error, and write nothing', async () => {
