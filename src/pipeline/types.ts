@@ -9,10 +9,15 @@ export interface DateCell {
   readonly time?: string;
 }
 
-/** A spreadsheet error value such as `#N/A` or `#DIV/0!`. */
+/** A spreadsheet error value such as `#N/A` or `#DIV/0!`, or a formula cell that has no value. */
 export interface ErrorCell {
   readonly kind: 'error';
   readonly text: string;
+  /**
+   * Set for a formula that no program has calculated since it was written (XLSX): the cell has no
+   * value at all, and `text` says so where the cell is written out.
+   */
+  readonly uncalculated?: true;
 }
 
 export type CellValue = string | number | boolean | null | DateCell | ErrorCell;

@@ -1,8 +1,9 @@
-// Splitting CSV text into records, the way csv-parse does with the options this tool has always read
-// CSV with: `relax_quotes`, `relax_column_count`, no trimming, empty lines kept, the record delimiter
-// taken from the first line break outside quotes, and a maximum record size. csv-parse moves every
-// byte of a field into a buffer of its own and checks a dozen options on the way; here a field is
-// found by scanning decoded text and cut out of it, which is several times faster.
+// Splitting CSV text into records, the way csv-parse does with the options this tool reads CSV with:
+// `relax_quotes`, `relax_column_count`, no trimming, empty lines kept, a maximum record size, and every
+// line break outside quotes (CR LF, LF or a lone CR) ending a record, as Excel reads a file whose
+// lines end in different ways (rows added to a CR LF template by a program that writes LF). csv-parse
+// moves every byte of a field into a buffer of its own and checks a dozen options on the way; here a
+// field is found by scanning decoded text and cut out of it, which is several times faster.
 // test/read/csv-records.test.ts holds the two to the same records and the same errors on thousands
 // of generated inputs cut into random chunks.
 
@@ -22,14 +23,10 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-type RecordDelimiter = '' | '\r\n' | '\n' | '\r';
-
 export class CsvRecords {
   /** Records read so far, blank ones included: the next record is number `records + 1`. */
   records = 0;
   private readonly delimiter: number;
-  /** Until the first line break outside quotes, unknown (''); then only that one ends a record. */
-  private rd: RecordDelimiter = '';
   // The record under way when a chunk ends in the middle of it.
   private record: string[] = [];
   /** Characters of the record's finished fields, as csv-parse counts them for its size limit. */
@@ -55,7 +52,7 @@ export class CsvRecords {
     const n = s.length;
     const out: string[][] = [];
     const D = this.delimiter;
-    let { record, field, quoting, wasQuoting, rd } = this;
+    let { record, field, quoting, wasQuoting } = this;
     let i = 0;
     /** Start of the field's characters not yet added to `field`. */
     let run = 0;
@@ -91,9 +88,7 @@ export class CsvRecords {
         }
         quoting = false;
         wasQuoting = true;
-        const closes = this.closesQuote(s, i + 1);
-        rd = this.rd;
-        if (closes) {
+        if (this.closesQuote(s, i + 1)) {
           i++;
           run = i;
           continue;
@@ -121,20 +116,13 @@ export class CsvRecords {
           continue scan;
         }
         if (c === CR || c === LF) {
-          if (rd === '') {
-            if (c === CR && i + 1 >= n && !final) break scan;
-            rd = lineBreakAt(s, i);
-            this.rd = rd;
-          }
-          const length = recordDelimiterAt(s, i, rd);
-          if (length < 0 && !final) break scan;
-          if (length > 0) {
-            endField(i);
-            endRecord();
-            i += length;
-            run = i;
-            continue scan;
-          }
+          // A carriage return at the end of the text may be the first half of CR LF.
+          if (c === CR && i + 1 >= n && !final) break scan;
+          endField(i);
+          endRecord();
+          i += c === CR && s.charCodeAt(i + 1) === LF ? 2 : 1;
+          run = i;
+          continue scan;
         }
         i++;
       }
@@ -164,19 +152,12 @@ export class CsvRecords {
 
   /**
    * Whether a quote inside a quoted field, followed by the character at `at`, closes it: at the end of
-   * the text, before a delimiter or a record delimiter (the first line break found settles which), or
-   * before a NUL, which csv-parse takes for the end.
+   * the text, before a delimiter or a line break, or before a NUL, which csv-parse takes for the end.
    */
   private closesQuote(s: string, at: number): boolean {
     if (at >= s.length) return true;
     const c = s.charCodeAt(at);
-    if (c === 0 || c === this.delimiter) return true;
-    if (this.rd === '') {
-      if (c !== LF && c !== CR) return false;
-      this.rd = lineBreakAt(s, at);
-      return true;
-    }
-    return recordDelimiterAt(s, at, this.rd) > 0;
+    return c === 0 || c === this.delimiter || c === LF || c === CR;
   }
 
   /**
@@ -190,21 +171,6 @@ export class CsvRecords {
       throw new CsvSyntaxError('CSV_MAX_RECORD_SIZE', this.records);
     }
   }
-}
-
-/** The record delimiter that the line break at `i` is, when it is the file's first: LF, CR LF or a lone CR. */
-function lineBreakAt(s: string, i: number): RecordDelimiter {
-  return s.charCodeAt(i) === LF ? '\n' : s.charCodeAt(i + 1) === LF ? '\r\n' : '\r';
-}
-
-/** Length of the record delimiter at `i` (0 when there is none); -1 when the text ends too soon to tell. */
-function recordDelimiterAt(s: string, i: number, rd: RecordDelimiter): number {
-  const c = s.charCodeAt(i);
-  if (rd === '\n') return c === LF ? 1 : 0;
-  if (rd === '\r') return c === CR ? 1 : 0;
-  if (c !== CR) return 0;
-  if (i + 1 >= s.length) return -1;
-  return s.charCodeAt(i + 1) === LF ? 2 : 0;
 }
 
 /**

@@ -107,6 +107,8 @@ function parseOptions(delimiter: Delimiter): Options {
     relax_quotes: true,
     skip_empty_lines: false,
     max_record_size: MAX_RECORD_BYTES,
+    // Every line break ends a record, whichever the file's first one was: see csv-records.ts.
+    record_delimiter: ['\r\n', '\n', '\r'],
   };
 }
 

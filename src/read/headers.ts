@@ -88,6 +88,7 @@ function columnMap(row: SourceRow, maps: ColumnMaps, name: string): ColumnMap {
     const field = mapped ?? ALIAS_FIELDS.get(key);
     if (!field) return;
     const earlier = fields[field];
+    if (earlier !== undefined && headerKey(headers[earlier] ?? '') === key) throw sameHeaders(name, field, headers, earlier, col);
     if (earlier === undefined || (mapped && !fromMap.has(field))) {
       fields[field] = col;
       if (mapped) fromMap.add(field);
@@ -113,6 +114,23 @@ function columnMap(row: SourceRow, maps: ColumnMaps, name: string): ColumnMap {
     throw new RunError('MISSING_FIELDS', `In the header row of ${name} (row ${row.sourceRow}): ${lookalikeAdvice(lookalikes)}`);
   }
   return { headers, headerRow: row.sourceRow, fields };
+}
+
+/**
+ * Two columns whose headers compare as one ("Price" and "Price", "Email" and "E-mail"): --map names a
+ * column by its header, so it cannot pick either, and the only way is to rename one in the sheet.
+ */
+const SAME_HEADERS_ADVICE = 'Rename one of the two columns in the sheet (or delete the one not to import), save, and run again.';
+
+function sameHeaders(name: string, field: Field, headers: readonly string[], first: number, second: number): RunError {
+  const [a, b] = [headers[first] ?? '', headers[second] ?? ''];
+  const named = a === b ? `two columns named "${a}"` : `two columns named alike, "${a}" and "${b}"`;
+  return new RunError(
+    'DUPLICATE_COLUMNS',
+    `In ${name}, ${named} (columns ${columnLetters(first + 1)} and ${columnLetters(second + 1)}) could both hold ${field}, ` +
+      `and --map cannot tell them apart: it names a column by its header. Rename the one not to import, e.g. to "${a} (old)".`,
+    SAME_HEADERS_ADVICE,
+  );
 }
 
 function missingFields(fields: Partial<Record<Field, number>>): string[] {
@@ -158,7 +176,7 @@ function noHeader(rows: readonly SourceRow[], name: string, otherSheets: readonl
 }
 
 /** Where else a workbook's data may be: its other sheets, and how to pick one. */
-function otherSheetsHint(otherSheets: readonly string[]): string {
+export function otherSheetsHint(otherSheets: readonly string[]): string {
   const [first] = otherSheets;
   if (first === undefined) return '';
   const names = otherSheets.map((sheet) => `"${sheet}"`).join(', ');

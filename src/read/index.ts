@@ -6,7 +6,7 @@ import type { ColumnMap, SourceRow } from '../pipeline/types.js';
 import { Flattened, type Batches } from './batches.js';
 import { openCsv, type Delimiter, type OpenedCsv } from './csv.js';
 import { csvRowCheck } from './csv-checks.js';
-import { findHeader, HEADER_SEARCH_ROWS, parseColumnMaps } from './headers.js';
+import { findHeader, HEADER_SEARCH_ROWS, otherSheetsHint, parseColumnMaps } from './headers.js';
 import { sniffFile } from './sniff.js';
 import { openWorkbook } from './xlsx.js';
 
@@ -56,7 +56,9 @@ export async function openSheetBatches(path: string, options: OpenSheetOptions =
       if (next.done) break;
       head.push(...next.value);
     }
-    if (head.length === 0) throw new RunError('FILE_EMPTY', `${name} has no rows with anything in them.`);
+    if (head.length === 0) {
+      throw new RunError('FILE_EMPTY', `${name} has no rows with anything in them.${otherSheetsHint(source.otherSheets ?? [])}`);
+    }
     const { index, columns } = findHeader(head.slice(0, HEADER_SEARCH_ROWS), maps, name, source.otherSheets);
     const header = head[index] as SourceRow;
     const ragged = source.csv === undefined ? undefined : csvRowCheck(source.csv, header, columns);

@@ -1,16 +1,18 @@
 // What the XML of an .xlsx means, read off XmlScanner events: the shared strings and the rows of a
-// sheet (the number formats of the cell styles are in xlsx-formats.ts). Each reads a cell the way this
-// tool always has (it read through exceljs's streaming reader, which is slow for a large sheet):
-// formulas give way to their cached values, inline rich text is one string, cells and rows without a
-// reference are numbered as they come, a date is a number whose format shows a date, worked out from
-// the serial number without a JS Date (calendar.ts), or ISO 8601 text in a cell typed `d`.
-import type { CellValue, DateCell, ErrorCell, SourceRow } from '../pipeline/types.js';
-import { excelSerialToDate, isoDate, isRealDate, UNIX_EPOCH_1900 } from './calendar.js';
+// sheet (the number formats of the cell styles are in xlsx-formats.ts, the text and dates of cells in
+// xlsx-cell-values.ts). Each reads a cell the way this tool always has (it read through exceljs's
+// streaming reader, which is slow for a large sheet): formulas give way to their cached values, inline
+// rich text is one string, cells and rows without a reference are numbered as they come, a date is a
+// number whose format shows a date, worked out from the serial number without a JS Date (calendar.ts),
+// or ISO 8601 text in a cell typed `d`. Unlike exceljs, it does not read as empty a formula that was
+// never calculated, nor a cell whose shared text the workbook does not have.
+import type { CellValue, ErrorCell, SourceRow } from '../pipeline/types.js';
+import { excelSerialToDate } from './calendar.js';
 import { isBlankRow, unescapeFormulaText } from './cells.js';
 import type { CellStyles, StyleLook } from './xlsx-formats.js';
-import { isPlainText, XmlScanner, XmlSyntaxError, type ContentMode, type XmlHandler } from './xml-scanner.js';
-import { decodeText } from './xml-text.js';
+import { XmlSyntaxError, type ContentMode, type XmlHandler, type XmlScanner } from './xml-scanner.js';
 import { columnLetters, columnNumber } from './cell-refs.js';
+import { inlineText, ISO_TIME, isoDateCell, throughDate, xmlDecode } from './xlsx-cell-values.js';
 
 /** The shared strings of a workbook as the cells that hold them read. */
 export class SharedStrings implements XmlHandler {
@@ -50,6 +52,15 @@ export class SharedStrings implements XmlHandler {
 /** Excel's limit; a reference beyond it is not a cell. */
 const MAX_COLUMN = 16384;
 
+/**
+ * A formula cell without a cached value: written by a program (openpyxl, exceljs, a script) that does
+ * not calculate, and saved since by none that does. Its value is unknown, not empty: read as empty, a
+ * price would fall back to the package's full price. The text is what the results and retry sheets
+ * show in its place; every field but a package name refuses it when a retry sheet is imported as is.
+ */
+const UNCALCULATED: ErrorCell = Object.freeze({ kind: 'error', text: '(formula never calculated)', uncalculated: true });
+const NO_STRINGS: ReadonlyArray<string | null> = [];
+
 /** The rows of a worksheet, in the order they come; `take()` hands over those finished so far. */
 export class SheetRows implements XmlHandler {
   private rows: SourceRow[] = [];
@@ -64,6 +75,8 @@ export class SheetRows implements XmlHandler {
   private column = 0;
   private style = 0;
   private type: string | undefined;
+  /** Whether the cell holds a formula (`<f>`), whose content is skipped unread. */
+  private formula = false;
   /** The text of the cell's value, undefined when it has none. */
   private value: string | undefined;
   private capturing = false;
@@ -87,7 +100,11 @@ export class SheetRows implements XmlHandler {
   }
 
   content(name: string): ContentMode {
-    if (name === 'f' || name === 'rPh') return 'skip';
+    if (name === 'f') {
+      this.formula = true;
+      return 'skip';
+    }
+    if (name === 'rPh') return 'skip';
     return name === 'is' ? 'raw' : 'markup';
   }
 
@@ -142,6 +159,7 @@ export class SheetRows implements XmlHandler {
     const s = parseInt(style ?? '', 10);
     this.style = s > 0 ? s : 0;
     this.type = type;
+    this.formula = false;
     this.value = undefined;
     this.capturing = false;
   }
@@ -155,10 +173,20 @@ export class SheetRows implements XmlHandler {
     if (col > this.widest) this.widest = col;
     const look = this.style === 0 ? null : this.cellStyles.look(this.style);
     if (look) this.looks[col] = look;
-    if (this.value === undefined) return;
+    if (this.value === undefined) {
+      if (!this.formula) return;
+      this.problems[col] = undefined;
+      this.values[col] = UNCALCULATED;
+      return;
+    }
     this.problems[col] = undefined;
     if (this.type === 'd') this.values[col] = this.dateValue(this.value, col);
-    else this.values[col] = this.cellValue(this.value, this.type, this.looks[col]);
+    else this.values[col] = this.cellValue(this.value, this.type, this.looks[col], col);
+  }
+
+  /** The cell's reference for messages: as written, or worked out when the cell has none. */
+  private cellName(col: number): string {
+    return this.ref ?? columnLetters(col) + this.row;
   }
 
   /**
@@ -172,15 +200,15 @@ export class SheetRows implements XmlHandler {
     const date = isoDateCell(written);
     if (date) return date;
     if (ISO_TIME.test(written)) return written;
-    this.problems[col] = `cell ${this.ref ?? columnLetters(col) + this.row}: "${written}" is typed as a date but is not one (expected YYYY-MM-DD)`;
+    this.problems[col] = `cell ${this.cellName(col)}: "${written}" is typed as a date but is not one (expected YYYY-MM-DD)`;
     return written;
   }
 
   /** The value as exceljs gave it: numbers stay raw until the row ends, when the cell's style is final. */
-  private cellValue(text: string, type: string | undefined, look: StyleLook | undefined): CellValue {
+  private cellValue(text: string, type: string | undefined, look: StyleLook | undefined, col: number): CellValue {
     switch (type) {
       case 's':
-        return this.shared?.[parseInt(text, 10)] ?? null;
+        return this.sharedText(text, col);
       case 'inlineStr':
       case 'str': {
         const decoded = xmlDecode(text);
@@ -195,6 +223,21 @@ export class SheetRows implements XmlHandler {
         return look?.viaDate ? throughDate(n) : n;
       }
     }
+  }
+
+  /**
+   * The shared text a cell refers to by number. A number the workbook's table does not have is a
+   * damaged file (exceljs read it as an empty cell): a problem of the row, never a value left out.
+   */
+  private sharedText(text: string, col: number): CellValue {
+    const index = parseInt(text, 10);
+    const strings = this.shared ?? NO_STRINGS;
+    if (index >= 0 && index < strings.length) return strings[index] ?? null;
+    if (text.trim() === '') return null;
+    this.problems[col] =
+      `cell ${this.cellName(col)}: its text should be entry ${text.trim()} of the workbook's shared text, which has ${strings.length} entries, ` +
+      'so its value is lost: the file is damaged; open it in Excel or LibreOffice, let it repair the file, and check this cell';
+    return null;
   }
 
   private closeRow(): void {
@@ -242,59 +285,4 @@ function referenceColumn(ref: string): number {
     else if (c >= 0x30 && c <= 0x39) break; // the row number: nothing after it counts
   }
   return n;
-}
-
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-const ISO_TIME = /^T?\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-/** The date (and time of day, when not midnight) of ISO 8601 text, as written; undefined when it is not one. */
-function isoDateCell(text: string): DateCell | undefined {
-  const m = ISO_DATE_TIME.exec(text);
-  if (!m) return undefined;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (!isRealDate(year, month, day)) return undefined;
-  const [h, min, sec] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
-  if (h > 23 || min > 59 || sec > 59) return undefined;
-  const iso = isoDate(year, month, day);
-  if (h === 0 && min === 0 && sec === 0) return { kind: 'date', iso };
-  return { kind: 'date', iso, time: `${m[4]}:${m[5]}:${m[6] ?? '00'}` };
-}
-
-/**
- * A number through a JS Date to the millisecond and back, as exceljs turned a date-formatted number
- * into a Date and this reader took the serial number back from it.
- */
-function throughDate(serial: number): number {
-  const ms = Math.round((serial - UNIX_EPOCH_1900) * 24 * 3600 * 1000);
-  return Math.abs(ms) <= 8.64e15 ? ms / 86_400_000 + UNIX_EPOCH_1900 : NaN;
-}
-
-/** exceljs decoded string cells once more after the XML parser had: `&amp;lt;` reads as `<`. */
-function xmlDecode(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(/&([a-z]*);/g, (entity) => XML_ENTITIES[entity] ?? entity);
-}
-
-const XML_ENTITIES: Readonly<Record<string, string>> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&apos;': "'", '&quot;': '"' };
-
-const RUBY = /<([\w.-]+:)?rPh\b[\s\S]*?<\/([\w.-]+:)?rPh>/g;
-const TEXT_RUN = /<(?:[\w.-]+:)?t(?:\s[^>]*)?(?:\/>|>([\s\S]*?)<\/(?:[\w.-]+:)?t>)/g;
-
-/** The text of an inline string (`<is>`): every run joined, phonetic guides left out. */
-function inlineText(inner: string): string {
-  let raw = '';
-  for (const m of inner.replace(RUBY, '').matchAll(TEXT_RUN)) raw += m[1] ?? '';
-  // Entities and line ends, as an XML parser reads the text of `<t>…</t>`...
-  if (!raw.includes('<')) return isPlainText(raw) ? raw : decodeText(raw);
-  // ...and markup inside the runs too, for which it takes a scanner.
-  let text = '';
-  const scanner = new XmlScanner({
-    open() {},
-    close() {},
-    text(part) {
-      text += part;
-    },
-  });
-  scanner.push(`<t>${raw}</t>`, true);
-  return text;
 }

@@ -3,6 +3,7 @@
 // value settles it by a part above 12, or the file's other values do (see inferDayOrder).
 import type { CellValue, ColumnMap, DateFormat, SourceRow } from '../pipeline/types.js';
 import { daysFromCivil, excelSerialToDate, isoDate, isRealDate, UNIX_EPOCH_1900, UNIX_EPOCH_1904 } from '../read/calendar.js';
+import { errorCellReason } from './fields.js';
 
 export type DayOrder = 'DMY' | 'MDY';
 export type DateReading = { ok: true; iso: string } | { ok: false; reason: string };
@@ -37,6 +38,8 @@ export interface DateContext {
   readonly inferred?: DayOrder;
   /** Whether serial numbers count days from 1904, as in a workbook saved with the 1904 date system. */
   readonly date1904?: boolean;
+  /** The data rows `inferred` was looked for in, when the file has more: the rest cannot settle it. */
+  readonly orderFromFirst?: number;
 }
 
 /** Reads a date cell; undefined when it is empty. Reasons quote the value as written. */
@@ -45,7 +48,7 @@ export function parseDate(cell: CellValue, context: DateContext): DateReading | 
   if (typeof cell === 'number') return fromSerial(cell, String(cell), context);
   if (typeof cell === 'boolean') return { ok: false, reason: `"${cell ? 'TRUE' : 'FALSE'}" is not a date` };
   if (typeof cell === 'object') {
-    if (cell.kind === 'error') return { ok: false, reason: `the cell shows the error ${cell.text}` };
+    if (cell.kind === 'error') return { ok: false, reason: errorCellReason(cell) };
     // A date cell's day is always written YYYY-MM-DD (read/calendar.ts); 1900-02-29 is then refused.
     return plainIso(cell.iso) ?? { ok: false, reason: `"${cell.iso}" is not a date` };
   }
@@ -129,11 +132,11 @@ function fromNumeric(a: number, b: number, y: number, written: string, context: 
   const order: DayOrder | undefined =
     format === 'DD/MM/YYYY' ? 'DMY' : format === 'MM/DD/YYYY' ? 'MDY' : evidenceOf(a, b) ?? (a === b ? 'DMY' : context.inferred);
   if (order === undefined) {
+    const looked = context.orderFromFirst;
+    const elsewhere = looked === undefined ? 'no other date in the file settles which' : `no date in the first ${looked.toLocaleString('en-US')} rows settles which`;
     return {
       ok: false,
-      reason:
-        `"${written}" could be ${isoDate(y, b, a)} or ${isoDate(y, a, b)}, and no other date in the file settles which; ` +
-        'pass --date-format DD/MM/YYYY or --date-format MM/DD/YYYY',
+      reason: `"${written}" could be ${isoDate(y, b, a)} or ${isoDate(y, a, b)}, and ${elsewhere}; pass --date-format DD/MM/YYYY or --date-format MM/DD/YYYY`,
     };
   }
   const [day, month] = order === 'DMY' ? [a, b] : [b, a];

@@ -1,7 +1,7 @@
 // The rules for one cell of each kind of field, as pure functions: a value, or a reason that quotes
 // what was written. Empty cells come back as undefined; whether a field is required is the row's
 // business (schema.ts).
-import type { CellValue } from '../pipeline/types.js';
+import type { CellValue, ErrorCell } from '../pipeline/types.js';
 import { cellText } from '../read/cells.js';
 
 export type FieldReading<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -16,8 +16,19 @@ export function quoted(cell: CellValue): string {
   return `"${text.length > 60 ? `${text.slice(0, 57)}...` : text}"`;
 }
 
+/** A formula cell no program has calculated: its value is unknown, not empty. */
+export function isUncalculated(cell: CellValue): cell is ErrorCell {
+  return typeof cell === 'object' && cell !== null && cell.kind === 'error' && cell.uncalculated === true;
+}
+
+/** Why an error cell holds no value: the error it shows, or a formula no program has calculated. */
+export function errorCellReason(cell: ErrorCell): string {
+  if (!cell.uncalculated) return `the cell shows the error ${cell.text}`;
+  return 'the cell holds a formula that was never calculated, so it has no value: open the file in Excel or LibreOffice and save it (that calculates it), then run again';
+}
+
 function notText(cell: Exclude<CellValue, string | null>, what: string): FieldReading<never> {
-  if (typeof cell === 'object' && cell.kind === 'error') return { ok: false, reason: `the cell shows the error ${cell.text}` };
+  if (typeof cell === 'object' && cell.kind === 'error') return { ok: false, reason: errorCellReason(cell) };
   return { ok: false, reason: `${quoted(cell)} is not ${what}` };
 }
 

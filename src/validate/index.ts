@@ -1,12 +1,14 @@
 // Reading records: every data row of a sheet becomes either an AssignmentRecord or an outcome
 // (`invalid`, `duplicate`) that says why not. Rows stream through one at a time; what is kept is the
-// look-ahead that settles the file's day/month order, and 12 bytes per row for duplicates.
+// look-ahead that settles the file's day/month order and whether its comma may be a decimal mark,
+// and 12 bytes per row for duplicates.
 import { RunError } from '../errors.js';
 import type { AssignmentRecord, ColumnMap, DateFormat, RowOutcome, SourceRow } from '../pipeline/types.js';
 import { Flattened, type Batches } from '../read/batches.js';
 import { openSheetBatches, type OpenSheetOptions } from '../read/index.js';
 import { emailKey } from '../resolve/keys.js';
 import { datesAsRead, dayOrderEvidence, type DateContext, type DayOrder } from './dates.js';
+import { showsDecimalComma, type DecimalCommaSign } from './money.js';
 import { SeenKeys } from './duplicates.js';
 import { rowValidator } from './schema.js';
 
@@ -41,7 +43,10 @@ export interface RecordStream {
 }
 
 const DATE_FORMATS: readonly DateFormat[] = ['auto', 'YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY'];
-/** Data rows looked at to settle whether ambiguous dates such as 03/04/2025 are day- or month-first. */
+/**
+ * Data rows looked at before any is validated, to settle whether ambiguous dates such as 03/04/2025
+ * are day- or month-first, and whether `1,234` may be 1.234.
+ */
 export const DAY_ORDER_LOOKAHEAD = 1000;
 
 export async function readRecords(path: string, options: ReadRecordsOptions = {}): Promise<RecordStream> {
@@ -56,7 +61,8 @@ export async function readRecords(path: string, options: ReadRecordsOptions = {}
   const sheet = await openSheetBatches(path, options);
   // Known once the first rows have settled the day/month order.
   const dates: { context?: DateContext } = {};
-  const batches = recordItems(sheet.batches, sheet.columns, dateFormat, limit, sheet.date1904 === true, dates);
+  const reading = { format: dateFormat, date1904: sheet.date1904 === true };
+  const batches = recordItems(sheet.batches, sheet.columns, reading, limit, sheet.delimiter === ';', dates);
   return {
     format: sheet.format,
     ...(sheet.sheetName !== undefined && { sheetName: sheet.sheetName }),
@@ -73,26 +79,32 @@ export async function readRecords(path: string, options: ReadRecordsOptions = {}
 async function* recordItems(
   rows: Batches<SourceRow>,
   columns: ColumnMap,
-  format: DateFormat,
+  reading: { format: DateFormat; date1904: boolean },
   limit: number | undefined,
-  date1904: boolean,
+  semicolons: boolean,
   dates: { context?: DateContext },
 ): Batches<RecordItem> {
   try {
     const ahead: SourceRow[][] = [];
-    let inferred: DayOrder | undefined;
-    if (format === 'auto') {
-      let count = 0;
-      while (count < DAY_ORDER_LOOKAHEAD) {
-        const next = await rows.next();
-        if (next.done) break;
-        ahead.push(next.value);
-        count += next.value.length;
+    let count = 0;
+    let wholeFile = false;
+    while (count < DAY_ORDER_LOOKAHEAD) {
+      const next = await rows.next();
+      if (next.done) {
+        wholeFile = true;
+        break;
       }
-      inferred = inferDayOrder(ahead.flat().slice(0, DAY_ORDER_LOOKAHEAD), columns);
+      ahead.push(next.value);
+      count += next.value.length;
     }
-    dates.context = inferred === undefined ? { format, date1904 } : { format, inferred, date1904 };
-    const validate = rowValidator(columns, dates.context);
+    const first = ahead.flat().slice(0, DAY_ORDER_LOOKAHEAD);
+    const inferred = reading.format === 'auto' ? inferDayOrder(first, columns) : undefined;
+    dates.context = {
+      ...reading,
+      ...(inferred !== undefined && { inferred }),
+      ...(!wholeFile && { orderFromFirst: DAY_ORDER_LOOKAHEAD }),
+    };
+    const validate = rowValidator(columns, dates.context, decimalCommaSign(first, columns, semicolons));
     const seen = new SeenKeys();
     let left = limit ?? Infinity;
     const item = (row: SourceRow): RecordItem => {
@@ -146,6 +158,16 @@ export function inferDayOrder(rows: readonly SourceRow[], columns: ColumnMap): D
   if (dmy > 0 && mdy === 0) return 'DMY';
   if (mdy > 0 && dmy === 0) return 'MDY';
   return undefined;
+}
+
+/**
+ * Why `1,234` may be 1.234 in this file: a price among its first rows written with a decimal comma,
+ * or cells separated by semicolons. Decided once from the first rows, as the day/month order is.
+ */
+function decimalCommaSign(rows: readonly SourceRow[], columns: ColumnMap, semicolons: boolean): DecimalCommaSign | undefined {
+  const col = columns.fields.price;
+  if (col !== undefined && rows.some((row) => showsDecimalComma(row.cells[col] ?? null))) return 'prices';
+  return semicolons ? 'semicolons' : undefined;
 }
 
 /**

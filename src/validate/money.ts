@@ -8,7 +8,8 @@
 import type { CellValue } from '../pipeline/types.js';
 import { cellText } from '../read/cells.js';
 import { plainNumber, trimZeros } from './exact-decimals.js';
-import { isDigit, normaliseNumber, readAffix, SHARED_SYMBOLS } from './price-notation.js';
+import { errorCellReason } from './fields.js';
+import { hasDecimalComma, isDigit, normaliseNumber, readAffix, SHARED_SYMBOLS } from './price-notation.js';
 
 export { addMoney, canonicalDecimal, formatMoney } from './exact-decimals.js';
 
@@ -22,12 +23,19 @@ const MAX_SIGNIFICANT_DIGITS = 15;
 
 const NO_PRICE: PriceReading = Object.freeze({ ok: true });
 
-export function parsePrice(v: CellValue): PriceReading {
+/**
+ * What in a file says that its comma may be a decimal mark, which makes `1,234` (else 1234) as
+ * ambiguous as `1.234`: other prices written with one (`12,50`), or cells separated by semicolons, as
+ * spreadsheets save CSV where the comma is the decimal mark.
+ */
+export type DecimalCommaSign = 'prices' | 'semicolons';
+
+export function parsePrice(v: CellValue, commaSign?: DecimalCommaSign): PriceReading {
   if (v === null) return NO_PRICE;
   if (typeof v === 'number') return priceFromNumber(v);
-  if (typeof v === 'string') return priceFromText(v);
+  if (typeof v === 'string') return priceFromText(v, commaSign);
   if (typeof v === 'boolean') return { ok: false, reason: `"${v ? 'TRUE' : 'FALSE'}" is not a price` };
-  if (v.kind === 'error') return { ok: false, reason: `the cell shows the error ${v.text}` };
+  if (v.kind === 'error') return { ok: false, reason: errorCellReason(v) };
   return { ok: false, reason: `"${cellText(v)}" is a date, not a price` };
 }
 
@@ -42,15 +50,29 @@ function priceFromNumber(n: number): PriceReading {
 const PLAIN = /^\d{1,12}(?:\.\d{1,4})?$/;
 /** `1.200`, `12.500`: a dot that may group thousands (1200) or be a decimal point (1.2). */
 const AMBIGUOUS_DOT = /^[1-9]\d{0,2}\.\d{3}$/;
+/** `1,200`: the same with a comma, where the file gives a sign that its comma may be a decimal mark. */
+const AMBIGUOUS_COMMA = /^[1-9]\d{0,2},\d{3}$/;
 
-function priceFromText(text: string): PriceReading {
+function priceFromText(text: string, commaSign: DecimalCommaSign | undefined): PriceReading {
   const trimmed = text.trim();
   if (trimmed === '') return NO_PRICE;
   if (PLAIN.test(trimmed) && !AMBIGUOUS_DOT.test(trimmed)) return exactPrice(trimmed, `"${trimmed}"`);
-  return priceFromFreeText(trimmed);
+  return priceFromFreeText(trimmed, commaSign);
 }
 
-function priceFromFreeText(trimmed: string): PriceReading {
+/** Whether a cell writes its price with a decimal comma (`12,50`, `€ 1.200,50`): a sign for the whole file. */
+export function showsDecimalComma(cell: CellValue): boolean {
+  if (typeof cell !== 'string' || !cell.includes(',')) return false;
+  const body = cell.replace(/[\u00a0\u202f\u2009]/g, ' ').trim();
+  let start = 0;
+  while (start < body.length && !isDigit(body.charCodeAt(start))) start++;
+  if (start > 0 && body[start - 1] === ',') start--;
+  let end = body.length;
+  while (end > start && !isDigit(body.charCodeAt(end - 1))) end--;
+  return end > start && hasDecimalComma(body.slice(start, end));
+}
+
+function priceFromFreeText(trimmed: string, commaSign: DecimalCommaSign | undefined): PriceReading {
   const shown = `"${trimmed}"`;
   const notNumber: PriceReading = { ok: false, reason: `${shown} is not a price (write it like 1200.50 or $1,200.50)` };
   let body = /[\u00a0\u202f\u2009]/.test(trimmed) ? trimmed.replace(/[\u00a0\u202f\u2009]/g, ' ') : trimmed;
@@ -81,6 +103,7 @@ function priceFromFreeText(trimmed: string): PriceReading {
   }
   const core = body.slice(start, end);
   if (AMBIGUOUS_DOT.test(core)) return ambiguousDot(core, shown);
+  if (commaSign !== undefined && AMBIGUOUS_COMMA.test(core)) return ambiguousComma(core, shown, commaSign);
   const digits = normaliseNumber(core);
   if (digits === undefined) return notNumber;
   const reading = exactPrice(digits, shown);
@@ -102,6 +125,22 @@ function ambiguousDot(core: string, shown: string): PriceReading {
     reason:
       `${shown} is ambiguous: it could be ${decimal} or ${thousands}. ` +
       `Write ${thousands} (no dot) if the dot groups thousands, or ${asDecimal} if it is a decimal point`,
+  };
+}
+
+/** `1,200` where the file's comma may be a decimal mark: 1.2 or 1200, asked like `1.200`. */
+function ambiguousComma(core: string, shown: string, sign: DecimalCommaSign): PriceReading {
+  const thousands = core.replace(',', '');
+  const [whole = '', fraction = ''] = trimZeros(core.replace(',', '.')).split('.');
+  const decimal = fraction === '' ? whole : `${whole}.${fraction}`;
+  // Written with other than three decimals, the comma can only be a decimal comma: 1,20, 1,2340.
+  const asDecimal = fraction.length === 3 ? `${core}0` : `${whole},${fraction.padEnd(2, '0')}`;
+  const why = sign === 'prices' ? 'other prices in the file are written with a decimal comma' : 'the file is separated by semicolons, as where the comma is the decimal mark';
+  return {
+    ok: false,
+    reason:
+      `${shown} is ambiguous: it could be ${decimal} or ${thousands}, and ${why}. ` +
+      `Write ${thousands} (no comma) if the comma groups thousands, or ${asDecimal} if it is a decimal comma`,
   };
 }
 

@@ -53,6 +53,24 @@ export function readAffix(part: string): { negative: boolean; currency?: string 
  * space-grouped thousands, `1 200,500`); a lone dot is a decimal point. Several of one mark group.
  */
 export function normaliseNumber(core: string): string | undefined {
+  const decimalAt = decimalMarkAt(core);
+  if (decimalAt === undefined) return undefined;
+  const whole = decimalAt < 0 ? core : core.slice(0, decimalAt);
+  const fraction = decimalAt < 0 ? '' : core.slice(decimalAt + 1);
+  for (let i = 0; i < fraction.length; i++) if (!isDigit(fraction.charCodeAt(i))) return undefined;
+  const intDigits = groupedDigits(whole);
+  if (intDigits === undefined || intDigits + fraction === '') return undefined;
+  return fraction === '' ? intDigits : `${intDigits || '0'}.${fraction}`;
+}
+
+/** Whether a written number's decimal mark is a comma (`12,50`, `1.200,50`, `0,5`), as normaliseNumber reads it. */
+export function hasDecimalComma(core: string): boolean {
+  const at = decimalMarkAt(core);
+  return at !== undefined && at >= 0 && core.charCodeAt(at) === 44 && normaliseNumber(core) !== undefined;
+}
+
+/** Where normaliseNumber finds the decimal mark: -1 for none, undefined for a character no number has. */
+function decimalMarkAt(core: string): number | undefined {
   let dots = 0;
   let commas = 0;
   let spaces = 0;
@@ -78,12 +96,7 @@ export function normaliseNumber(core: string): string | undefined {
     const whole = core.slice(0, lastComma);
     decimalAt = threeAfter && whole !== '0' && whole !== '' && spaces === 0 ? -1 : lastComma;
   }
-  const whole = decimalAt < 0 ? core : core.slice(0, decimalAt);
-  const fraction = decimalAt < 0 ? '' : core.slice(decimalAt + 1);
-  for (let i = 0; i < fraction.length; i++) if (!isDigit(fraction.charCodeAt(i))) return undefined;
-  const intDigits = groupedDigits(whole);
-  if (intDigits === undefined || intDigits + fraction === '') return undefined;
-  return fraction === '' ? intDigits : `${intDigits || '0'}.${fraction}`;
+  return decimalAt;
 }
 
 /**

@@ -7,8 +7,8 @@
 import * as z from 'zod';
 import type { AssignmentRecord, CellValue, ColumnMap, Field, SourceRow } from '../pipeline/types.js';
 import { parseDate, type DateContext } from './dates.js';
-import { parseEmail, parseId, parseName, quoted, type FieldReading } from './fields.js';
-import { parsePrice } from './money.js';
+import { errorCellReason, isUncalculated, parseEmail, parseId, parseName, quoted, type FieldReading } from './fields.js';
+import { parsePrice, type DecimalCommaSign } from './money.js';
 
 interface Issue {
   readonly field: Field;
@@ -22,9 +22,9 @@ type Groups = Record<(typeof GROUPS)[number], Group>;
 
 export type RowReading = { ok: true; record: AssignmentRecord } | { ok: false; message: string };
 
-/** Builds the checks for one file: its column positions and how it writes dates. */
-export function rowValidator(columns: ColumnMap, dates: DateContext): (row: SourceRow) => RowReading {
-  const groups = buildGroups(columns.fields, dates);
+/** Builds the checks for one file: its column positions, how it writes dates, and whether its comma may be a decimal mark. */
+export function rowValidator(columns: ColumnMap, dates: DateContext, commaSign?: DecimalCommaSign): (row: SourceRow) => RowReading {
+  const groups = buildGroups(columns.fields, dates, commaSign);
   const schema = buildSchema(groups);
   const header = (field: Field): string => {
     const col = columns.fields[field];
@@ -47,8 +47,8 @@ export function rowValidator(columns: ColumnMap, dates: DateContext): (row: Sour
 }
 
 /** The schema alone, for a file's columns and date reading: `{ sourceRow, cells }` in, a record out. */
-export function rowSchema(columns: ColumnMap, dates: DateContext) {
-  return buildSchema(buildGroups(columns.fields, dates));
+export function rowSchema(columns: ColumnMap, dates: DateContext, commaSign?: DecimalCommaSign) {
+  return buildSchema(buildGroups(columns.fields, dates, commaSign));
 }
 
 function buildSchema(groups: Groups) {
@@ -94,7 +94,7 @@ function fastRecord(groups: Groups, row: SourceRow): AssignmentRecord | undefine
   return draft;
 }
 
-function buildGroups(fields: ColumnMap['fields'], dateContext: DateContext): Groups {
+function buildGroups(fields: ColumnMap['fields'], dateContext: DateContext, commaSign: DecimalCommaSign | undefined): Groups {
   const cellOf = (cells: readonly CellValue[], field: Field): CellValue => {
     const col = fields[field];
     return col === undefined ? null : (cells[col] ?? null);
@@ -114,8 +114,11 @@ function buildGroups(fields: ColumnMap['fields'], dateContext: DateContext): Gro
       const id = parseId(cellOf(cells, idField));
       if (id) {
         if (!id.ok) return fail(idField, id.reason);
+        // The other column is read no further, but a formula never calculated may name anything.
+        const otherCell = cellOf(cells, otherField);
+        if (isUncalculated(otherCell)) return fail(otherField, errorCellReason(otherCell));
         // A readable email beside a client_id is kept: the import checks that the two name one client.
-        const other = keepOtherWithId ? parseOther(cellOf(cells, otherField)) : undefined;
+        const other = keepOtherWithId ? parseOther(otherCell) : undefined;
         set(draft, id.value, other?.ok ? other.value : undefined);
         return undefined;
       }
@@ -157,7 +160,7 @@ function buildGroups(fields: ColumnMap['fields'], dateContext: DateContext): Gro
       return issues;
     },
     price(cells, draft) {
-      const price = parsePrice(cellOf(cells, 'price'));
+      const price = parsePrice(cellOf(cells, 'price'), commaSign);
       if (!price.ok) return fail('price', price.reason);
       if (price.value !== undefined) draft.price = price.value;
       if (price.currency !== undefined) draft.priceCurrency = price.currency;

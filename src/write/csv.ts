@@ -23,10 +23,26 @@ export function neutralise(text: string): string {
 export function csvText(cell: CellValue): string {
   if (cell === null) return '';
   if (typeof cell === 'string') return neutralise(cell);
-  if (typeof cell === 'number') return neutralise(String(cell));
+  if (typeof cell === 'number') return neutralise(numberText(cell));
   if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
   if (cell.kind === 'date') return dateCellText(cell);
   return neutralise(cell.text);
+}
+
+/** Below this, an integer has at most 15 digits and is written as it is: the common case, kept quick. */
+const WHOLE_LIMIT = 1e15;
+/** The digits Excel keeps and shows of a number. */
+const EXCEL_DIGITS = 15;
+
+/**
+ * A number of an XLSX cell as Excel holds and shows it, at most 15 significant digits: 223.5 for the
+ * 223.49999999999997 a sum may store, which all 17 digits would write, and which the price reader
+ * (at 15 digits too) would read back as another number than the results show.
+ */
+function numberText(n: number): string {
+  if (Number.isInteger(n) && n < WHOLE_LIMIT && n > -WHOLE_LIMIT) return String(n);
+  if (!Number.isFinite(n)) return String(n);
+  return String(Number(n.toPrecision(EXCEL_DIGITS)));
 }
 
 /** The delimiters a results file is written with: the ones the reader recognises. */

@@ -28,6 +28,7 @@ function withCsvParse(bytes: Buffer, delimiter: Delimiter, maxRecordBytes: numbe
       relax_quotes: true,
       skip_empty_lines: false,
       max_record_size: maxRecordBytes,
+      record_delimiter: ['\r\n', '\n', '\r'],
     }) as string[][];
     return { records };
   } catch (error) {

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { detectDelimiter } from '../../src/read/csv.js';
 import { openSheet } from '../../src/read/index.js';
-import { rawRows } from '../helpers/records.js';
+import { rawRows, recordItems } from '../helpers/records.js';
 import { refusal } from './helpers/refusal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-csv-'));
@@ -49,6 +49,33 @@ describe('rows and their numbers', () => {
     const read = await rows(file('a,b\r\n"x\r\ny",2\r\n3,4\r\n'));
     expect(read.map((r) => r.sourceRow)).toEqual([1, 2, 3]);
     expect(read[1]?.cells).toEqual(['x\r\ny', '2']);
+  });
+
+  test('rows appended with other line ends than the header each stay a row, as Excel reads them', async () => {
+    const appended = await recordItems(file('Email,Package,Start,Price\r\na@b.co,Gold,2025-01-01,10\nb@b.co,Gold,2025-01-02,20\nc@b.co,Gold,2025-01-03,30\n'));
+    expect(appended.map((item) => [item.row.sourceRow, item.record?.clientEmail, item.record?.price])).toEqual([
+      [2, 'a@b.co', '10'],
+      [3, 'b@b.co', '20'],
+      [4, 'c@b.co', '30'],
+    ]);
+    const reverse = await rows(file('Email,Package,Start,Price\na@b.co,Gold,2025-01-01,10\r\nb@b.co,Gold,2025-01-02,20\r\n'));
+    expect(reverse.map((row) => row.cells)).toEqual([
+      ['Email', 'Package', 'Start', 'Price'],
+      ['a@b.co', 'Gold', '2025-01-01', '10'],
+      ['b@b.co', 'Gold', '2025-01-02', '20'],
+    ]);
+    const mac = await rows(file('a,b\r1,2\n3,"x\ny"\r\n5,6'));
+    expect(mac.map((row) => [row.sourceRow, row.cells])).toEqual([
+      [1, ['a', 'b']],
+      [2, ['1', '2']],
+      [3, ['3', 'x\ny']],
+      [4, ['5', '6']],
+    ]);
+  });
+
+  test('an unmatched quote after mixed line ends is reported on its own row and line', async () => {
+    const error = await refusal(rows(file('Email,Package,Start\r\na@b.co,Gold,2025-01-01\nc@d.co,"Gold,2025-01-02\n')));
+    expect(error.message).toContain('row 3 (line 3)');
   });
 
   test('a leading apostrophe that neutralised a formula is dropped; other apostrophes stay', async () => {

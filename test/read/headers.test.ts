@@ -132,6 +132,25 @@ describe('header errors say what was found', () => {
     expect(error.message).toContain('"Email" (column A) and "Customer Email" (column C)');
   });
 
+  test('two columns of one header are refused with advice that works: --map cannot tell them apart', async () => {
+    for (const map of [undefined, ['Price=price']]) {
+      const error = (await refusedHeader('Email,Package,Start,Price,Price\n', map)) as { code: string; message: string; advice: string };
+      expect(error.code).toBe('DUPLICATE_COLUMNS');
+      expect(error.message).toContain('two columns named "Price" (columns D and E) could both hold price, and --map cannot tell them apart');
+      expect(error.message).toContain('Rename the one not to import');
+      expect(error.advice).toBe('Rename one of the two columns in the sheet (or delete the one not to import), save, and run again.');
+      expect(error.advice).not.toContain('--map');
+    }
+    const alike = await refusedHeader('Email,Package,Start,E-mail\n', ['E-mail=client_email']);
+    expect(alike.message).toContain('two columns named alike, "Email" and "E-mail" (columns A and D)');
+  });
+
+  test('two different headers of one field can still be told apart with --map', async () => {
+    const error = (await refusedHeader('Email,Package,Customer Email,Start\n')) as { code: string; message: string; advice: string };
+    expect(error.advice).toContain('--map');
+    expect((await columnsOf('Email,Package,Customer Email,Start\n', ['Customer Email=client_email'])).fields.client_email).toBe(2);
+  });
+
   test('id and email columns together are fine', async () => {
     const columns = await columnsOf('Client ID,Email,Package ID,Package,Start\n');
     expect(columns.fields).toMatchObject({ client_id: 0, client_email: 1, package_id: 2, package_name: 3 });

@@ -197,7 +197,7 @@ describe('XML from other writers', () => {
     expect((await rows(path))[0]?.cells).toEqual(['Gold 10-Pack', '東京']);
   });
 
-  test('formula results: strings, booleans, errors and shared formulas by their cached value', async () => {
+  test('formula results: strings, booleans, errors and shared formulas by their cached value; one without a value is never calculated', async () => {
     const path = join(dir, 'formulas.xlsx');
     writeXlsx(path, {
       numFmts: ['yyyy-mm-dd'],
@@ -208,7 +208,7 @@ describe('XML from other writers', () => {
     });
     expect(await rows(path)).toEqual([
       { sourceRow: 1, cells: ['ab', true, { kind: 'error', text: '#DIV/0!' }, { kind: 'date', iso: '2023-03-16' }] },
-      { sourceRow: 2, cells: [null, null, null, { kind: 'date', iso: '2023-03-17' }] },
+      { sourceRow: 2, cells: [null, null, null, { kind: 'date', iso: '2023-03-17' }, { kind: 'error', text: '(formula never calculated)', uncalculated: true }] },
     ]);
   });
 
@@ -227,6 +227,18 @@ describe('XML from other writers', () => {
     const error = await refusal(openSheet(path));
     expect(error.code).toBe('FILE_EMPTY');
     expect(error.message).toContain('sheet "Sheet1"');
+  });
+
+  test('an empty first sheet names the other sheets and how to pick one', async () => {
+    const path = join(dir, 'cover-sheet.xlsx');
+    const data = '<row r="1"><c r="A1" t="inlineStr"><is><t>Email</t></is></c></row>';
+    writeXlsx(path, { sheet: '', sheets: ['Cover', 'Members', 'Notes'], laterSheets: [data, ''] });
+    const error = await refusal(openSheet(path));
+    expect(error.code).toBe('FILE_EMPTY');
+    expect(error.message).toBe(
+      'cover-sheet.xlsx (sheet "Cover") has no rows with anything in them.\n' +
+        'The workbook has other sheets: "Members", "Notes". If the data is on one of them, pass --sheet NAME, e.g. --sheet "Members".',
+    );
   });
 });
 

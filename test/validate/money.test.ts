@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { mulberry32 } from '../../src/sandbox/faults.js';
-import { addMoney, canonicalDecimal, formatMoney, parsePrice } from '../../src/validate/money.js';
+import { addMoney, canonicalDecimal, formatMoney, parsePrice, showsDecimalComma } from '../../src/validate/money.js';
 
 describe('parsePrice reads what people type', () => {
   test.each([
@@ -120,6 +120,31 @@ describe('parsePrice reads what people type', () => {
     for (const text of ['1200', '1,200', '1.20', '1.2', '1200.00', '1.200,00']) {
       expect(parsePrice(text), text).toMatchObject({ ok: true, value: /^1\.2$|^1200$/ });
     }
+  });
+
+  test('where the file may write decimal commas, a comma before three digits is refused like a dot', () => {
+    for (const sign of ['prices', 'semicolons'] as const) {
+      expect(parsePrice('1,234', sign)).toMatchObject({ ok: false, reason: expect.stringContaining('"1,234" is ambiguous: it could be 1.234 or 1234') });
+      expect(parsePrice('1,234.50', sign)).toEqual({ ok: true, value: '1234.5' });
+      expect(parsePrice('1,234,567', sign)).toEqual({ ok: true, value: '1234567' });
+      expect(parsePrice('0,500', sign)).toEqual({ ok: true, value: '0.5' });
+    }
+    expect(parsePrice('1,234')).toEqual({ ok: true, value: '1234' });
+  });
+
+  test.each([
+    ['12,50', true],
+    ['€ 1.200,50', true],
+    ['1 200,5 EUR', true],
+    ['1\u00a0200,50\u00a0€', true],
+    [',5', true],
+    ['1,234', false],
+    ['$1,200.50', false],
+    ['1,20,000', false],
+    ['12.50', false],
+    ['1,2,3', false],
+  ])('%j shows a decimal comma: %s', (text, shows) => {
+    expect(showsDecimalComma(text)).toBe(shows);
   });
 
   test('non-text cells are refused with what they are', () => {

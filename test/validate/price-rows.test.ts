@@ -15,6 +15,32 @@ describe('a price is sent as written or the row is refused, never changed', () =
     expect(read[1]?.record).toMatchObject({ price: '2450', priceCurrency: 'EUR' });
   });
 
+  test('in a file whose prices use a decimal comma, a comma before three digits is as ambiguous as a dot', async () => {
+    const read = await items(['Email;Package;Start;Price', 'a@b.co;Gold;2025-01-01;12,50', 'b@b.co;Gold;2025-01-01;1,234', 'c@b.co;Gold;2025-01-01;1.234', 'd@b.co;Gold;2025-01-01;1.234,50']);
+    expect(read[0]?.record?.price).toBe('12.5');
+    expectOutcome(read[1]?.outcome, {
+      status: 'invalid',
+      messageIncludes:
+        'Price: "1,234" is ambiguous: it could be 1.234 or 1234, and other prices in the file are written with a decimal comma. ' +
+        'Write 1234 (no comma) if the comma groups thousands, or 1,2340 if it is a decimal comma',
+    });
+    expectOutcome(read[2]?.outcome, { status: 'invalid', messageIncludes: 'Price: "1.234" is ambiguous' });
+    expect(read[3]?.record?.price).toBe('1234.5');
+  });
+
+  test('so it is in a comma file whose quoted prices use one, and in any semicolon file', async () => {
+    const quoted = await items(['Email,Package,Start,Price', 'a@b.co,Gold,2025-01-01,"1,200"', 'b@b.co,Gold,2025-01-01,"€ 9,90"']);
+    expectOutcome(quoted[0]?.outcome, { status: 'invalid', messageIncludes: 'Price: "1,200" is ambiguous: it could be 1.2 or 1200' });
+    expect(quoted[1]?.record).toMatchObject({ price: '9.9', priceCurrency: 'EUR' });
+    const [semicolons] = await items(['Email;Package;Start;Price', 'a@b.co;Gold;2025-01-01;$1,000']);
+    expectOutcome(semicolons?.outcome, {
+      status: 'invalid',
+      messageIncludes:
+        'Price: "$1,000" is ambiguous: it could be 1 or 1000, and the file is separated by semicolons, as where the comma is the decimal mark. ' +
+        'Write 1000 (no comma) if the comma groups thousands, or 1,00 if it is a decimal comma',
+    });
+  });
+
   test('the unambiguous forms still read', async () => {
     const read = await items([
       'Email,Package,Start,Price',

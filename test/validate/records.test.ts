@@ -169,11 +169,21 @@ describe('day/month order is inferred from the file, never guessed', () => {
     ]);
   });
 
+  test('a file short enough to be looked at whole says that no other date in it settles the order', async () => {
+    const [item] = await items(rows(['03/04/2025', '04/03/2025']));
+    expect(item?.outcome?.message).toBe(
+      'Start Date: "03/04/2025" could be 2025-04-03 or 2025-03-04, and no other date in the file settles which; pass --date-format DD/MM/YYYY or --date-format MM/DD/YYYY',
+    );
+  });
+
   test('evidence is looked for in the first rows only, so a --limit run reads like the full one', async () => {
     const dates = [...Array.from({ length: DAY_ORDER_LOOKAHEAD }, () => '03/04/2025'), '25/01/2025'];
     const all = await items(rows(dates));
     expect(all[0]?.outcome?.status).toBe('invalid');
     expect(all.at(-1)?.record?.validFrom).toBe('2025-01-25');
+    expect(all[0]?.outcome?.message).toBe(
+      'Start Date: "03/04/2025" could be 2025-04-03 or 2025-03-04, and no date in the first 1,000 rows settles which; pass --date-format DD/MM/YYYY or --date-format MM/DD/YYYY',
+    );
     const early = await items(rows(['03/04/2025', ...dates.slice(2)].concat('25/01/2025')), { limit: 1 });
     expect(early).toHaveLength(1);
     expect(early[0]?.record?.validFrom).toBe('2025-04-03');

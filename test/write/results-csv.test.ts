@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CellValue } from '../../src/pipeline/types.js';
 import { neutralise, openResultsWriter, resultsTarget } from '../../src/write/index.js';
+import { validateFile } from '../../src/pipeline/validate-file.js';
+import { expectOutcome } from '../helpers/expect-outcome.js';
+import { recordItems } from '../helpers/records.js';
+import { readCsvObjects } from '../helpers/sheets.js';
+import { writeXlsx } from '../read/helpers/xlsx-package.js';
 import { header, outcome, readCsv, readCsvText, row, scratchFolder, summary } from './helpers.js';
 
 async function writeCsv(inputName: string, cells: CellValue[][], message = (n: number) => `row ${n}`) {
@@ -73,6 +78,32 @@ describe('CSV results', () => {
     expect(path.endsWith('members.results.tsv')).toBe(true);
     const text = await readCsvText(path);
     expect(text.split('\r\n')[1]).toBe('"a, b"\t"tab\there"\tvalid\trow 2\t\t\t\t\t\t2');
+  });
+});
+
+describe('numbers of an XLSX input in CSV results', () => {
+  it('are written as Excel holds and shows them, at most 15 significant digits; integers below 1e15 as they are', async () => {
+    const numbers = [223.49999999999997, 0.1 + 0.2, -(0.1 + 0.2), 123456789012345, -999999999999999, 1200.5, 1e21, 12345678901234567];
+    const path = await writeCsv('members.csv', numbers.map((n) => [n, null]));
+    const rows = await readCsv(path);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['223.5', '0.3', '-0.3', '123456789012345', '-999999999999999', '1200.5', '1e+21', '12345678901234600']);
+  });
+
+  it('a price stored as 223.49999999999997 reads back from the CSV retry file as the 223.50 it was read as', async () => {
+    const folder = await scratchFolder();
+    const input = join(folder, 'prices.xlsx');
+    const cell = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+    writeXlsx(input, {
+      sheet:
+        `<row r="1">${cell('A1', 'Email')}${cell('B1', 'Plan')}${cell('C1', 'Start')}${cell('D1', 'Price')}</row>` +
+        `<row r="2">${cell('A2', 'not an email')}${cell('B2', 'Gold')}${cell('C2', '2025-01-01')}<c r="D2"><v>223.49999999999997</v></c></row>`,
+    });
+    const { files } = await validateFile({ file: input, out: join(folder, 'out.csv') });
+    expect((await readCsvObjects(files.results))[0]?.Price).toBe('223.5');
+    expect((await readCsvObjects(files.retry!))[0]?.Price).toBe('223.5');
+    const [retried] = await recordItems(files.retry!);
+    expectOutcome(retried?.outcome, { status: 'invalid', messageIncludes: 'Email: "not an email" is not an email address' });
+    expect(retried?.outcome?.message).not.toContain('Price');
   });
 });
 
