@@ -15,6 +15,10 @@ export interface RunLine extends JournalRun {
   readonly retry?: string;
   /** Set by a rehearsal on the embedded sandbox, whose creates bill no one; absent in journals of earlier versions. */
   readonly rehearsal?: true;
+  /** The sheet file it imports (sheet-lock.ts sheetId); absent in rehearsals' and earlier versions' journals. */
+  readonly sheet?: string;
+  /** Set by a run with --on-existing create, which does not look for packages already there. */
+  readonly create?: true;
 }
 
 interface IntentLine {

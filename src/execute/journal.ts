@@ -13,7 +13,7 @@ import type { RowOutcome } from '../pipeline/types.js';
 import { syncFolder } from '../write/atomic.js';
 import { elsewhereIn, foldLine, parseLines, runLine, type JournalElsewhere, type JournalLine, type JournalRun, type PriorState, type PriorStates, type RunLine } from './journal-lines.js';
 import { RunLock } from './run-lock.js';
-import { lockSheet } from './sheet-lock.js';
+import { forgetJournalOf, lockSheet, noteJournalOf, refuseJournalElsewhere, sheetId, type SheetLocks } from './sheet-lock.js';
 
 export type { JournalElsewhere, JournalRun, PriorState, PriorStates, RunLine as JournalHeader } from './journal-lines.js';
 export { journalHeaderOf } from './journal-lines.js';
@@ -26,6 +26,8 @@ export interface JournalOpening {
   readonly retryFile?: string;
   /** The run rehearses on the embedded sandbox: its journal says so, and holds nothing of a real server's. */
   readonly rehearsal?: boolean;
+  /** The run makes packages without looking for those already there (--on-existing create): its journal says so. */
+  readonly create?: boolean;
 }
 
 /** Where the journal of a run writing `resultsPath` lives: beside its results. */
@@ -76,6 +78,8 @@ export class Journal {
   private cut = false;
   private ended = false;
   private readonly visited = new Set<string>();
+  /** The sheet whose journal this is noted to be (sheet-lock.ts), for the note to go with the journal. */
+  private sheet: string | undefined;
   readonly resumed: boolean;
   /**
    * The journal is another server's (or another rehearsal's), left as it is until this run writes its
@@ -87,7 +91,7 @@ export class Journal {
     readonly path: string,
     private readonly fd: number,
     private readonly lock: RunLock,
-    private readonly sheetLock: RunLock | undefined,
+    private readonly sheetLock: SheetLocks | undefined,
     private readonly run: RunLine,
     private readonly state: OpenedState,
   ) {
@@ -102,13 +106,18 @@ export class Journal {
    * until this run writes its first line, which empties it first. So a run that sends nothing (a
    * refused token, a Ctrl-C before the first row) destroys nothing.
    */
-  static async open(path: string, run: JournalRun, { sheet, retryFile, rehearsal }: JournalOpening = {}): Promise<Journal> {
-    const sheetLock = sheet === undefined ? undefined : await lockSheet(sheet);
+  static async open(path: string, run: JournalRun, { sheet, retryFile, rehearsal, create }: JournalOpening = {}): Promise<Journal> {
+    const sheetLock = sheet === undefined ? undefined : await lockSheet(sheet, run.fallbackUrl);
     let lock: RunLock | undefined;
     try {
       lock = await RunLock.acquire(`${path}.lock`);
-      const header: RunLine = { ...runLine(run), ...(retryFile !== undefined && { retry: retryFile }), ...(rehearsal && { rehearsal: true as const }) };
-      return await Journal.load(path, header, lock, sheetLock);
+      const id = sheet === undefined ? undefined : await sheetId(sheet);
+      if (sheet !== undefined && id !== undefined) await refuseJournalElsewhere(sheet, id, path);
+      const header: RunLine = { ...runLine(run), ...(retryFile !== undefined && { retry: retryFile }), ...(rehearsal && { rehearsal: true as const }), ...(id !== undefined && { sheet: id }), ...(create && { create: true as const }) };
+      const journal = await Journal.load(path, header, lock, sheetLock);
+      journal.sheet = sheet;
+      if (sheet !== undefined) await noteJournalOf(sheet, path);
+      return journal;
     } catch (error) {
       await lock?.release();
       await sheetLock?.release();
@@ -131,7 +140,7 @@ export class Journal {
     return { priorState: (key) => prior.get(key), priorStates: () => prior.entries() };
   }
 
-  private static async load(path: string, run: RunLine, lock: RunLock, sheetLock?: RunLock): Promise<Journal> {
+  private static async load(path: string, run: RunLine, lock: RunLock, sheetLock?: SheetLocks): Promise<Journal> {
     const prior = new Map<string, PriorState>();
     let created = false;
     const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
@@ -180,10 +189,9 @@ export class Journal {
     return this.state.prior.entries();
   }
 
-  /** Whether an earlier run left rows this run has not come to (a `--limit`, or rows since edited out of the sheet). */
-  get holdsUnvisitedRows(): boolean {
-    for (const key of this.state.prior.keys()) if (!this.visited.has(key)) return true;
-    return false;
+  /** What an earlier run left for rows this run has not come to (a `--limit`, or rows since edited out of the sheet). */
+  unvisitedRows(): PriorState[] {
+    return [...this.state.prior].filter(([key]) => !this.visited.has(key)).map(([, state]) => state);
   }
 
   /** Resolves while this run surely holds the sheet's lock; awaited just before each create is sent. */
@@ -238,7 +246,10 @@ export class Journal {
     try {
       await this.flushing;
       await closeFile(this.fd);
-      if (removeFile) await rm(this.path, { force: true });
+      if (removeFile) {
+        await rm(this.path, { force: true });
+        if (this.sheet !== undefined) await forgetJournalOf(this.sheet, this.path);
+      }
     } finally {
       await this.lock.release();
       await this.sheetLock?.release();
@@ -285,4 +296,3 @@ export class Journal {
     this.flushing = undefined;
   }
 }
-

@@ -1,34 +1,110 @@
 // This machine's lock of a sheet file, beside each journal's own lock: two runs of one sheet with
-// different results paths would otherwise each send its rows.
+// different results paths would otherwise each send its rows. Beside the lock, a note of where the
+// sheet's unfinished journal is: a run of the same file after it was moved, renamed or given another
+// --out would otherwise start without it, and make again what that import had sent.
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RunError } from '../errors.js';
+import { elsewhereIn, journalHeaderOf, parseLines } from './journal-lines.js';
 import { RunLock } from './run-lock.js';
 
+/** What a run holds of a sheet while it sends: released when it ends. */
+export interface SheetLocks {
+  release(): Promise<void>;
+}
+
 /**
- * This machine's lock of the sheet file, or none where it cannot be had safely (no temp folder to
- * write in, or one another user could tamper with): the journal's own lock still stands.
+ * This machine's locks of the sheet file and of its contents sent to `createsTo` (a copy of the file
+ * in another folder, imported at the same time against the same server, would send the same rows),
+ * or none where they cannot be had safely (no temp folder to write in, or one another user could
+ * tamper with): the journal's own lock still stands.
  */
-export async function lockSheet(sheet: string): Promise<RunLock | undefined> {
-  const path = await sheetLockPath(sheet).catch(() => undefined);
-  if (path === undefined) return undefined;
+export async function lockSheet(sheet: string, createsTo: string): Promise<SheetLocks | undefined> {
+  const file = await lockAt(sheetLockPath(sheet));
   try {
-    return await RunLock.acquire(path);
+    const copies = await lockAt(contentsLockPath(sheet, createsTo));
+    return { release: async () => void (await Promise.all([copies?.release(), file?.release()])) };
+  } catch (error) {
+    await file?.release();
+    if (!(error instanceof RunError)) throw error;
+    throw new RunError(error.code, `A copy of this sheet (the same contents, under another name or in another folder) is being imported into the same platform. ${error.message}`);
+  }
+}
+
+async function lockAt(path: Promise<string>): Promise<RunLock | undefined> {
+  const at = await path.catch(() => undefined);
+  if (at === undefined) return undefined;
+  try {
+    return await RunLock.acquire(at);
   } catch (error) {
     if (error instanceof RunError && error.code === 'RUN_IN_PROGRESS') throw error;
     return undefined;
   }
 }
 
+/** Where the lock of a sheet's contents sent to one server lives: named by the server, the file's size and its first megabyte. */
+async function contentsLockPath(sheet: string, createsTo: string): Promise<string> {
+  const handle = await open(sheet, 'r');
+  try {
+    const { size } = await handle.stat();
+    const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(Math.min(size, CONTENTS_BYTES)), position: 0 });
+    const hash = createHash('sha256').update(`${createsTo}\n${size}\n`).update(buffer.subarray(0, bytesRead)).digest('hex').slice(0, 32);
+    return join(await userFolder(), `contents-${hash}.lock`);
+  } finally {
+    await handle.close();
+  }
+}
+
+const CONTENTS_BYTES = 1024 * 1024;
+
 /**
  * Where this machine's lock of a sheet file lives: named by the file itself (its device and inode), so
  * another path to it (a link, other letter case) names the same lock, in a folder of this user's.
  */
 export async function sheetLockPath(sheet: string): Promise<string> {
+  return join(await userFolder(), `sheet-${await sheetId(sheet)}.lock`);
+}
+
+/** The sheet file itself, whatever the path to it: its device and inode, which a move or a rename keeps. */
+export async function sheetId(sheet: string): Promise<string> {
   const { dev, ino } = await stat(sheet, { bigint: true });
-  const name = ino > 0n ? `${dev}-${ino}` : createHash('sha256').update(await realpath(sheet)).digest('hex').slice(0, 32);
+  return ino > 0n ? `${dev}-${ino}` : createHash('sha256').update(await realpath(sheet)).digest('hex').slice(0, 32);
+}
+
+/** Where the note of a sheet's journal lives, beside its lock; none where there is no safe folder. */
+async function notePath(sheet: string): Promise<string | undefined> {
+  try {
+    return join(await userFolder(), `sheet-${await sheetId(sheet)}.journal`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The journal an earlier import of this very sheet noted as its own, other than `journal`; none when there is no such note. */
+export async function notedJournalOf(sheet: string, journal: string): Promise<string | undefined> {
+  const note = await notePath(sheet);
+  const noted = note === undefined ? undefined : (await readFile(note, 'utf8').catch(() => '')).trim();
+  return noted && noted !== resolve(journal) ? noted : undefined;
+}
+
+/** Notes `journal` as the sheet's; a note that cannot be written leaves the run as it was before notes. */
+export async function noteJournalOf(sheet: string, journal: string): Promise<void> {
+  const note = await notePath(sheet);
+  if (note !== undefined) await writeFile(note, resolve(journal) + '\n', { mode: 0o600 }).catch(() => undefined);
+}
+
+/** Takes the note away once `journal`, the one it names, is gone. */
+export async function forgetJournalOf(sheet: string, journal: string): Promise<void> {
+  const note = await notePath(sheet);
+  if (note === undefined) return;
+  const noted = (await readFile(note, 'utf8').catch(() => '')).trim();
+  if (noted === resolve(journal)) await rm(note, { force: true });
+}
+
+/** This user's own folder for locks and notes, made if need be. */
+async function userFolder(): Promise<string> {
   // By uid where there is one: a container's user may have no name.
   const user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
   const dir = join(tmpdir(), `client-packages-${user}`);
@@ -39,5 +115,26 @@ export async function sheetLockPath(sheet: string): Promise<string> {
   if (!folder.isDirectory() || (uid !== undefined && folder.uid !== uid) || (process.platform !== 'win32' && (folder.mode & 0o022) !== 0)) {
     throw new Error(`${dir} is not this user's own folder`);
   }
-  return join(dir, `sheet-${name}.lock`);
+  return dir;
+}
+
+/**
+ * Refuses to start a journal of `sheet` at `path` while another, noted as this very file's (moved,
+ * renamed, or imported with another --out since), holds rows of an unfinished real import: this run
+ * would not know what that one sent, and could make those packages again.
+ */
+export async function refuseJournalElsewhere(sheet: string, id: string, path: string): Promise<void> {
+  const other = await notedJournalOf(sheet, path);
+  if (other === undefined) return;
+  const header = await journalHeaderOf(other);
+  if (header?.sheet !== id || header.rehearsal) return;
+  const left = elsewhereIn(parseLines(await readFile(other, 'utf8').catch(() => '')), header);
+  if (!left.holdsRows) return;
+  const made = left.created === 0 ? '' : `, which made ${left.created === 1 ? 'a package' : `${left.created} packages`}`;
+  const open = left.unsettled === 0 ? '' : ` and has ${left.unsettled === 1 ? 'a create' : `${left.unsettled} creates`} whose outcome never came back`;
+  throw new RunError(
+    'JOURNAL_ELSEWHERE',
+    `An import of this sheet that has not finished keeps its journal at ${other}${made}${open}. ` +
+      `Started afresh here, this run would not know what that import sent. To finish it, run the import again with --out ${other.replace(/\.journal$/, '')}.`,
+  );
 }

@@ -5,14 +5,16 @@ import { access, readdir } from 'node:fs/promises';
 import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { journalHeaderOf, journalPathOf, type JournalHeader } from '../execute/journal.js';
+import { RunLock } from '../execute/run-lock.js';
 import { resultsTarget, retriedSheetName, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
 import type { SourceRow } from './types.js';
 
-/** The unfinished import a retry file came from: its results and journal, and its sheet when that is beside it. */
+/** The unfinished import a retry file came from: its results and journal, its journal's first line, and its sheet when that is beside it. */
 export interface UnfinishedOriginal {
   readonly results: string;
   readonly journal: string;
+  readonly header: JournalHeader;
   readonly sheet?: string;
 }
 
@@ -38,22 +40,23 @@ export async function unfinishedOriginal(file: string, sameServer: SameServer): 
   // The results and retry files share a folder and an extension: the sheet `NAME<ext>` names both.
   const original = targetOf(join(dir, sheetName + ext));
   if (original?.retryPath !== retryPath) return undefined;
-  const header = await journalHeaderOf(journalPathOf(original.resultsPath));
-  const results = header && sameServer(header) ? original.resultsPath : await resultsNamingRetryFile(dir, basename(retryPath), sameServer);
-  if (results === undefined) return undefined;
+  const atDefault = await journalHeaderOf(journalPathOf(original.resultsPath));
+  const found = atDefault && sameServer(atDefault) ? { results: original.resultsPath, header: atDefault } : await resultsNamingRetryFile(dir, basename(retryPath), sameServer);
+  if (found === undefined) return undefined;
+  const { results, header } = found;
   for (const sheetExt of [ext, ...SHEET_EXTENSIONS]) {
     const sheet = join(dir, sheetName + sheetExt);
-    if (targetOf(sheet)?.retryPath === retryPath && (await exists(sheet))) return { results, journal: journalPathOf(results), sheet };
+    if (targetOf(sheet)?.retryPath === retryPath && (await exists(sheet))) return { results, journal: journalPathOf(results), header, sheet };
   }
-  return { results, journal: journalPathOf(results) };
+  return { results, journal: journalPathOf(results), header };
 }
 
 /** The results, named by `--out`, whose journal in `dir` names the retry file `retryName` and this server. */
-async function resultsNamingRetryFile(dir: string, retryName: string, sameServer: SameServer): Promise<string | undefined> {
+async function resultsNamingRetryFile(dir: string, retryName: string, sameServer: SameServer): Promise<{ results: string; header: JournalHeader } | undefined> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.endsWith(JOURNAL_SUFFIX))) {
     const header = await journalHeaderOf(join(dir, name));
-    if (header?.retry === retryName && sameServer(header)) return join(dir, name.slice(0, -JOURNAL_SUFFIX.length));
+    if (header?.retry === retryName && sameServer(header)) return { results: join(dir, name.slice(0, -JOURNAL_SUFFIX.length)), header };
   }
   return undefined;
 }
@@ -70,28 +73,35 @@ function targetOf(sheet: string): ResultsTarget | undefined {
 }
 
 /**
- * Refuses, before anything is sent, to import a retry file with `--on-existing create` while the import
- * that wrote it can still be resumed; otherwise (the existing-package check is on, or a dry run creates
- * nothing) a warning through `log`.
+ * Refuses, before anything is sent, to import a retry file while the import that wrote it can still be
+ * resumed, where both could send its pending rows: with `--on-existing create`, when that import ran
+ * with it (resumed, it would not look for the packages made here), or while it is running. Otherwise (the
+ * existing-package check is on, or a dry run creates nothing) a warning through `log`. What it returns,
+ * that import's journal lock, is held until this run ends: that import cannot resume meanwhile.
  */
-export async function guardRetryImport(options: ImportOptions, sameServer: SameServer, log: (line: string) => void): Promise<void> {
+export async function guardRetryImport(options: ImportOptions, sameServer: SameServer, log: (line: string) => void): Promise<RunLock | undefined> {
   const original = await unfinishedOriginal(options.file, sameServer);
-  if (!original) return;
+  if (!original) return undefined;
   const of = original.sheet === undefined ? `whose results are ${basename(original.results)}` : `of ${basename(original.sheet)}`;
   const unfinished =
     `${basename(options.file)} holds rows of an import ${of} that has not finished and can still be resumed ` +
     `(its journal ${basename(original.journal)} is there).`;
-  if ((options.onExisting ?? 'skip') === 'create' && !options.dryRun) {
-    throw new RunError(
-      'RETRY_OF_UNFINISHED',
-      `${unfinished} Run that import again first to finish it, then import the rows it still lists here; ` +
-        'importing both could create the same package twice, since --on-existing create does not check for it.',
-    );
+  const refuse = (why: string) => new RunError('RETRY_OF_UNFINISHED', `${unfinished} Run that import again first to finish it, then import the rows it still lists here; ${why}`);
+  if (options.dryRun) {
+    log(`Warning: ${unfinished} Better finish that import first.`);
+    return undefined;
   }
+  if ((options.onExisting ?? 'skip') === 'create') throw refuse('importing both could create the same package twice, since --on-existing create does not check for it.');
+  if (original.header.create) throw refuse('that import runs with --on-existing create, so resumed after this one it would make again the packages made here.');
+  const held = await RunLock.acquire(`${original.journal}.lock`).catch((error: unknown) => {
+    if (error instanceof RunError && error.code === 'RUN_IN_PROGRESS') throw refuse(`it is running now, and both would send the same rows (${error.message})`);
+    throw error;
+  });
   log(
     `Warning: ${unfinished} Better finish that import first; ` +
       'run after this one, it must keep --on-existing skip to find the packages made here.',
   );
+  return held;
 }
 
 /**

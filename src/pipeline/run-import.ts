@@ -13,7 +13,7 @@ import type { RecordStream } from '../validate/index.js';
 import { resultsTarget } from '../write/target.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type Progress, type RunHooks, type RunResult } from './options.js';
 import { guardResultsImport, guardRetryImport, type SameServer } from './retry-guard.js';
-import { readyToStart, refuseToLoseCreatesElsewhere, startingWith } from './run-start.js';
+import { leftBehindWarning, readyToStart, refuseToLoseCreatesElsewhere, startingWith } from './run-start.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
 interface Connection {
@@ -33,8 +33,8 @@ async function connect(options: ImportOptions): Promise<Connection> {
   if (!options.apiUrl) throw new RunError('CONFIG', 'No API URL: set PLATFORM_API_URL or pass --api-url (or --sandbox to rehearse).');
   if (!options.token) throw new RunError('TOKEN_MISSING', 'No staff token: PLATFORM_STAFF_TOKEN is not set.');
   const fallbackUrl = options.fallbackUrl ?? options.apiUrl;
-  checkApiUrl(options.apiUrl, options.allowInsecureHttp ?? false);
-  checkApiUrl(fallbackUrl, options.allowInsecureHttp ?? false);
+  checkApiUrl(options.apiUrl, options.allowInsecureHttp ?? false, options.token);
+  checkApiUrl(fallbackUrl, options.allowInsecureHttp ?? false, options.token);
   return { apiUrl: options.apiUrl, fallbackUrl, token: options.token };
 }
 
@@ -61,8 +61,12 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   const target = resultsTarget(options.file, options.out);
   const startedAt = new Date();
   const log = hooks.log ?? (() => undefined);
-  await guardRetryImport(options, sameServerAs(options), log);
-  const connection = await connect(options);
+  // Held until the run ends: the import whose retry file this is cannot resume meanwhile.
+  const original = await guardRetryImport(options, sameServerAs(options), log);
+  const connection = await connect(options).catch(async (error: unknown) => {
+    await original?.release();
+    throw error;
+  });
   const requests = { total: 0, rateLimited: 0 };
   const onRequest = (e: RequestEvent) => {
     requests.total++;
@@ -80,7 +84,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     concurrency: limits.concurrency,
     responseTimeoutMs: limits.timeoutMs,
     onRequest,
-    beforeCreate: () => lockedBy?.held(),
+    beforeCreate: () => bothHeld(lockedBy?.held(), original?.held()),
   });
   let stream: RecordStream | undefined;
   try {
@@ -109,6 +113,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
           Journal.open(journalPathOf(target.resultsPath), journalRun(connection), {
             ...(connection.sandbox ? { rehearsal: true } : { sheet: options.file }),
             retryFile: basename(target.retryPath),
+            create: options.onExisting === 'create',
           }),
         );
     const { checked, journal, writer } = await readyToStart(preflight, journalOpening, writerOpening);
@@ -263,8 +268,9 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     });
     // Keep the journal while anything is left to resume or to read back, or rows of the sheet this run
     // did not come to (a canary run with --limit, before the whole sheet): a finished run needs none.
-    const unfinished =
-      interrupted || tally.counts.pending > 0 || unknownOutcomes > 0 || options.limit !== undefined || (journal?.holdsUnvisitedRows ?? false);
+    const leftBehind = journal?.unvisitedRows() ?? [];
+    if (journal && options.limit === undefined && leftBehind.length > 0) log(leftBehindWarning(journal.path, leftBehind));
+    const unfinished = interrupted || tally.counts.pending > 0 || unknownOutcomes > 0 || options.limit !== undefined || leftBehind.length > 0;
     if (journal) await (unfinished ? journal.close() : journal.remove());
     return { summary, files, ...(fatal && { error: fatal }) };
   } catch (error) {
@@ -276,5 +282,12 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     await stream?.close();
     await api.close();
     await connection.sandbox?.close();
+    await original?.release();
   }
+}
+
+/** Resolves once both locks awaited before a create are surely this run's; at once (undefined) nearly always. */
+function bothHeld(journal: Promise<void> | undefined, original: Promise<void> | undefined): Promise<void> | undefined {
+  if (journal === undefined) return original;
+  return original === undefined ? journal : Promise.all([journal, original]).then(() => undefined);
 }

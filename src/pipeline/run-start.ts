@@ -3,7 +3,7 @@
 import { RunError, type RunErrorCode } from '../errors.js';
 import type { Package } from '../execute/api-types.js';
 import { isLoopbackUrl } from '../execute/api-url.js';
-import type { Journal, JournalRun } from '../execute/journal.js';
+import type { Journal, JournalRun, PriorState } from '../execute/journal.js';
 import type { ResultsWriter } from '../write/index.js';
 
 /**
@@ -68,6 +68,22 @@ export async function refuseToLoseCreatesElsewhere(journal: Journal, writer: Res
         `${one ? 'it' : 'them'} again if those URLs are this platform under another name.`,
     );
   }
+}
+
+/**
+ * What a run that went through the whole sheet says of the rows an earlier run noted that the sheet no
+ * longer has (edited or taken out since): packages made for them are in no results but that run's.
+ */
+export function leftBehindWarning(journal: string, rows: readonly PriorState[]): string {
+  const made = rows.flatMap((row) => (row.done?.status === 'created' && row.done.clientPackageId ? [row.done.clientPackageId] : []));
+  const sent = rows.filter((row) => row.unsettledSince !== undefined).length;
+  const shown = made.length > 10 ? `${made.slice(0, 10).join(', ')} and ${made.length - 10} more` : made.join(', ');
+  return (
+    `Warning: ${journal} notes ${rows.length === 1 ? 'a row' : `${rows.length} rows`} of an earlier run that this sheet no longer has (edited or taken out since)` +
+    (made.length > 0 ? `; packages were made for ${made.length === 1 ? 'one' : made.length}: ${shown}` : '') +
+    (sent > 0 ? `; ${sent === 1 ? 'a create' : `${sent} creates`} sent for them never answered` : '') +
+    '. Check those clients on the platform. The journal is kept, so that this note stays; delete it once they are settled.'
+  );
 }
 
 const urlsOf = (run: JournalRun): string => (run.fallbackUrl === run.apiUrl ? run.apiUrl : `${run.apiUrl} (creates to ${run.fallbackUrl})`);

@@ -35,11 +35,13 @@ function addTo(totals: Record<string, string>, currency: string, amount: string)
 }
 
 /**
- * The price a row of the sheet gives, for the sheet's total: in the currency written with it, else in
- * that of the package the row names (the run's package list knows it, whether or not the row got as
- * far as resolving it: a client not found, a run stopped before the row).
+ * The price a row of the sheet stands for, for the sheet's total: its own, in the currency written with
+ * it, else in that of the package the row names; with none, the package's price. The run's package list
+ * knows the package whether or not the row got as far as resolving it (a client not found, a run
+ * stopped before the row), so the total is the same however far the run went.
  */
 export function sheetPriceOf(record: AssignmentRecord, packages: PackageIndex): { price?: string; currency: string } {
-  const currency = record.priceCurrency ?? (record.price === undefined ? undefined : namedPackage(record, packages)?.currency);
-  return { price: record.price, currency: currency ?? '' };
+  const named = namedPackage(record, packages);
+  if (record.price === undefined) return named ? { price: named.price, currency: named.currency } : { currency: '' };
+  return { price: record.price, currency: record.priceCurrency ?? named?.currency ?? '' };
 }

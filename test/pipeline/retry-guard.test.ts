@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
 import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
-import { unfinishedOriginal } from '../../src/pipeline/retry-guard.js';
+import { RunLock } from '../../src/execute/run-lock.js';
+import { guardRetryImport, unfinishedOriginal } from '../../src/pipeline/retry-guard.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { creatableRows, readCsvObjects, tempDir, writeCsv } from '../helpers/sheets.js';
@@ -175,6 +176,48 @@ describe('importing the retry file of an import that can still be resumed', () =
     expectNoDuplicates(s, 40);
   });
 
+  it('is refused with skip too while the import it came from is running, and that import cannot resume while the retry file is imported', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const stopped = await interruptedAfterFive({ file, ...connection(s) });
+    const retry = stopped.files.retry!;
+    const sent = s.inspect.requests().total;
+
+    // That import, resumed in another window, holds its journal's lock.
+    const running = await RunLock.acquire(join(dir, 'import.results.csv.journal.lock'));
+    const refused = runImport({ file: retry, ...connection(s) });
+    await expect(refused).rejects.toMatchObject({ code: 'RETRY_OF_UNFINISHED', message: expect.stringContaining('it is running now, and both would send the same rows') });
+    expect(s.inspect.requests().total).toBe(sent);
+    await running.release();
+
+    // The retry file's import holds that lock in turn, for as long as it runs.
+    const made = s.inspect.created().length;
+    const holding = await guardRetryImport({ file: retry, ...connection(s) }, onPlatform, () => undefined);
+    await expect(runImport({ file, ...connection(s) })).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
+    expect(s.inspect.created()).toHaveLength(made); // its access check went out, no row
+    await holding?.release();
+    const resumed = await runImport({ file, ...connection(s) });
+    expect(resumed.summary.counts).toMatchObject({ failed: 1, pending: 0 });
+    expectNoDuplicates(s, 40);
+  });
+
+  it('is refused with skip too when the import it came from ran with --on-existing create: resumed, it would make those rows again', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const stopped = await interruptedAfterFive({ file, ...connection(s), onExisting: 'create' });
+    const sent = s.inspect.requests().total;
+    await expect(runImport({ file: stopped.files.retry!, ...connection(s) })).rejects.toMatchObject({
+      code: 'RETRY_OF_UNFINISHED',
+      message: expect.stringContaining('that import runs with --on-existing create, so resumed after this one it would make again the packages made here'),
+    });
+    expect(s.inspect.requests().total).toBe(sent);
+    const resumed = await runImport({ file, ...connection(s), onExisting: 'create' });
+    expect(resumed.summary.counts).toMatchObject({ created: 40, failed: 1, pending: 0 });
+    expectNoDuplicates(s, 40);
+  });
+
   it("a retry file's own import resumes after Ctrl-C with --on-existing create, the import it came from finished", async () => {
     const s = await start();
     const dir = await tempDir();
@@ -198,6 +241,7 @@ describe('importing the retry file of an import that can still be resumed', () =
     expect(await unfinishedOriginal(join(dir, 'legacy.retry.xlsx'), onPlatform)).toEqual({
       results: join(dir, 'legacy.results.xlsx'),
       journal: join(dir, 'legacy.results.xlsx.journal'),
+      header: { k: 'run', v: 1, ...PLATFORM },
       sheet: join(dir, 'legacy.xlsx'),
     });
     expect(await unfinishedOriginal(join(dir, 'legacy.retry.xlsx'), onRehearsal)).toBeUndefined(); // another server's
@@ -213,11 +257,19 @@ describe('importing the retry file of an import that can still be resumed', () =
     await writeFile(join(dir, 'tuesday.csv.journal'), runLine(PLATFORM, 'others.retry.csv'));
     await mkdir(join(dir, 'backup.journal'));
     execFileSync('mkfifo', [join(dir, 'pipe.journal')]);
-    expect(await unfinishedOriginal(join(dir, 'members.retry.csv'), onPlatform)).toEqual({ results: join(dir, 'monday.csv'), journal: join(dir, 'monday.csv.journal') });
+    expect(await unfinishedOriginal(join(dir, 'members.retry.csv'), onPlatform)).toEqual({
+      results: join(dir, 'monday.csv'),
+      journal: join(dir, 'monday.csv.journal'),
+      header: { k: 'run', v: 1, ...PLATFORM, retry: 'members.retry.csv' },
+    });
     expect(await unfinishedOriginal(join(dir, 'members.retry.csv'), onRehearsal)).toBeUndefined();
     // A rehearsal's journal holds nothing of the platform's: importing on the platform is not held up by it.
     expect(await unfinishedOriginal(join(dir, 'staff.retry.csv'), onPlatform)).toBeUndefined();
-    expect(await unfinishedOriginal(join(dir, 'staff.retry.csv'), onRehearsal)).toEqual({ results: join(dir, 'rehearsal.csv'), journal: join(dir, 'rehearsal.csv.journal') });
+    expect(await unfinishedOriginal(join(dir, 'staff.retry.csv'), onRehearsal)).toEqual({
+      results: join(dir, 'rehearsal.csv'),
+      journal: join(dir, 'rehearsal.csv.journal'),
+      header: { k: 'run', v: 1, ...SANDBOX, retry: 'staff.retry.csv' },
+    });
     expect(await unfinishedOriginal(join(dir, 'visitors.retry.csv'), onPlatform)).toBeUndefined();
   });
 

@@ -582,6 +582,26 @@ describe('runImport against the sandbox', () => {
     expect(result.summary.sheetTotal).toEqual({ USD: '15.25' });
   });
 
+  it("the sheet's total counts a row with no price at its package's price, the same however far the run went", async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const [row] = creatableRows(1);
+    const file = await writeCsv(dir, 'totals.csv', ['Email', 'Package', 'Start', 'Price'], [
+      [row!.email, 'Gold Monthly', '2027-01-01', ''],
+      ['nobody-here@example.com', 'Gold Monthly', '2027-01-01', ''], // failed before its package is resolved
+      [row!.email, 'Gold Monthly', '2027-02-01', '1.50'],
+    ]);
+    const stopped = new AbortController();
+    stopped.abort();
+    const pending = await runImport({ file, out: join(dir, 'stopped.results.csv'), ...connection(s), signal: stopped.signal });
+    expect(pending.summary.counts.pending).toBe(3);
+    const finished = await runImport({ file, ...connection(s) });
+    expect(finished.summary.counts).toMatchObject({ created: 2, failed: 1 });
+    const expected = { USD: '259.5' }; // Gold Monthly at its 129.00 twice, and 1.50
+    expect(pending.summary.sheetTotal).toEqual(expected);
+    expect(finished.summary.sheetTotal).toEqual(expected);
+  });
+
   it("the sheet's total counts a price that names no currency in its package's, also for rows failed or left pending", async () => {
     const s = await start();
     const dir = await tempDir();
