@@ -1,29 +1,10 @@
 // The command line as a person types it: env files, result and template names, the demo's folder,
 // and validate taking every option of import.
-import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli, type CliRun } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { creatableRows, tempDir, writePlannedCsv } from '../helpers/sheets.js';
-
-/**
- * The CLI started as `node -- CLI ...`. Node itself also checks an `--env-file` it finds after the
- * script's name, and stops with exit 9 when that file is missing (nodejs/node#54232), unless a `--`
- * ends its own options first; this is the command line the CLI itself sees then.
- */
-function runPastNode(args: string[], cwd: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PLATFORM_')));
-    const child = spawn(process.execPath, ['--', CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 describe('--env-file', () => {
   it.each([
@@ -33,7 +14,7 @@ describe('--env-file', () => {
     const dir = await tempDir('cp-env-file-');
     const file = await writePlannedCsv(dir, creatableRows(1));
     for (const command of ['import', 'validate']) {
-      const run = await runPastNode([command, file, '--env-file', envFile, '--json'], dir);
+      const run = await runCli([command, file, '--env-file', envFile, '--json'], { cwd: dir, pastNodeOptions: true });
       expect(run.code, `${command}: ${run.stderr}`).toBe(2);
       const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
       expect(error).toMatchObject({ code: 'CONFIG', message: `Cannot read the env file given with --env-file ${envFile}: ${why}.` });

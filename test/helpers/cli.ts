@@ -20,6 +20,12 @@ export interface CliOptions {
   cwd?: string;
   /** Called once the child is running, e.g. to send it a signal later. */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Started as `node -- CLI ...`. Node itself also checks an `--env-file` it finds after the script's
+   * name, and stops with exit 9 when that file is missing (nodejs/node#54232), unless a `--` ends its
+   * own options first: this is the command line the CLI itself sees then.
+   */
+  pastNodeOptions?: boolean;
 }
 
 /** Environment for the child: no PLATFORM_* from the developer's shell leaks in. */
@@ -35,7 +41,7 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...(options.pastNodeOptions ? ['--'] : []), CLI, ...args], {
       cwd: options.cwd,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
