@@ -11,6 +11,9 @@ const BUILT_IN_FORMATS: Readonly<Record<number, string>> = {
   14: 'mm-dd-yy', 15: 'd-mmm-yy', 16: 'd-mmm', 17: 'mmm-yy', 18: 'h:mm AM/PM', 19: 'h:mm:ss AM/PM', 20: 'h:mm',
   21: 'h:mm:ss', 22: 'm/d/yy "h":mm', 37: '#,##0 ;(#,##0)', 38: '#,##0 ;[Red](#,##0)', 39: '#,##0.00 ;(#,##0.00)',
   40: '#,##0.00 ;[Red](#,##0.00)', 45: 'mm:ss', 46: '[h]:mm:ss', 47: 'mmss.0', 48: '##0.0E+0', 49: '@',
+  // East Asian Excel's own date formats: their codes differ by language (Japanese eras, Chinese and
+  // Korean year, month and day), but in each of the four every one of these shows a date.
+  ...Object.fromEntries([27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 55, 56, 57, 58].map((id) => [id, 'yyyy"年"m"月"d"日"'])),
 };
 
 /** Elements of styles.xml whose content belongs to them: an `xf` inside `cellStyleXfs` is not a cell style. */

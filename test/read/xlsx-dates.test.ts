@@ -95,3 +95,20 @@ describe('a workbook in the 1904 date system', () => {
     ]);
   });
 });
+
+describe("East Asian Excel's own date formats (built-in ids 27–31, 36, 50–58)", () => {
+  test('show a date, so their cells are read and written back as dates, in any column', async () => {
+    const path = join(dir, `east-asian-${n++}.xlsx`);
+    // Style 1 is built-in 57 (a Japanese era date), style 2 built-in 31 (年月日), style 3 built-in 32 (a time).
+    writeXlsx(path, {
+      builtInFormats: [57, 31, 32],
+      sheet:
+        `<row r="1">${text('A1', 'Email')}${text('B1', 'Package')}${text('C1', 'Start Date')}${text('D1', 'Joined')}${text('E1', 'Opens')}</row>` +
+        `<row r="2">${text('A2', 'u2@example.com')}${text('B2', 'Gold')}<c r="C2" s="1"><v>45689</v></c><c r="D2" s="2"><v>45000</v></c><c r="E2" s="3"><v>0.375</v></c></row>`,
+    });
+    expect((await items(path)).map((item) => item.record?.validFrom)).toEqual(['2025-02-01']);
+    const out = join(dir, `east-asian-${n++}.results.xlsx`);
+    await validateFile({ file: path, out });
+    expect((await rawRows(out))[1]?.cells.slice(2, 6)).toEqual([{ kind: 'date', iso: '2025-02-01' }, { kind: 'date', iso: '2023-03-15' }, 0.375, 'valid']);
+  });
+});

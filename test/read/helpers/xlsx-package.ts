@@ -52,6 +52,8 @@ export interface PackageParts {
   sharedStrings?: string[] | string;
   /** numFmt codes by style index (index 0 is the default style). */
   numFmts?: string[];
+  /** Excel's built-in number formats by id, as the styles after those of `numFmts`. */
+  builtInFormats?: number[];
   date1904?: boolean;
   sheets?: string[];
   /** The inside of <sheetData> of each sheet after the first (empty when not given). */
@@ -89,6 +91,8 @@ export function writeXlsx(path: string, parts: PackageParts): void {
     `<?xml version="1.0"?><styleSheet xmlns="${NS}"><numFmts>` +
     fmts.map((f, i) => `<numFmt numFmtId="${164 + i}" formatCode="${f.replace(/"/g, '&quot;')}"/>`).join('') +
     '</numFmts><fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>' +
-    `<cellXfs><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>${fmts.map((_, i) => `<xf numFmtId="${164 + i}" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/>`).join('')}</cellXfs></styleSheet>`;
+    `<cellXfs><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>${[...fmts.map((_, i) => 164 + i), ...(parts.builtInFormats ?? [])]
+      .map((id) => `<xf numFmtId="${id}" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/>`)
+      .join('')}</cellXfs></styleSheet>`;
   writeZip(path, files);
 }
