@@ -85,6 +85,12 @@ export class RowExecutor {
     }
   }
 
+  /** A row the run stopped before: as an earlier run finished it, if one did, else `pending`. Sends nothing. */
+  stoppedBefore(record: AssignmentRecord, key: string): RowOutcome {
+    const done = (this.options.journal ?? this.options.earlier)?.priorState(key)?.done;
+    return done ? doneBefore(done, record) : pendingOutcome(record.sourceRow);
+  }
+
   /**
    * The creates an earlier run sent and got no clear answer to that are still given time to finish on
    * the platform, and when the last of them has had it: their rows wait until then before they are read

@@ -1,6 +1,6 @@
 // What a journal holds, line by line: the run it belongs to, and for each row its intents, unclear
 // answers and outcomes, folded into what an earlier run left for each row.
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { RowOutcome } from '../pipeline/types.js';
 
 export interface JournalRun {
@@ -147,7 +147,16 @@ export function elsewhereIn(lines: readonly JournalLine[], header: RunLine): Jou
     if (line.k === 'outcome' && line.outcome.status === 'created') created++;
   }
   const { apiUrl, fallbackUrl } = header;
-  return { apiUrl, fallbackUrl, rehearsal: header.rehearsal === true, holdsRows: lines.length > 1, unsettled: sent.size, created };
+  return { apiUrl, fallbackUrl, rehearsal: header.rehearsal === true, holdsRows: lines.some((line) => line.k !== 'run'), unsettled: sent.size, created };
+}
+
+/** What a journal's runs were and what they left, read from the whole file; none when it is not a journal (see journalHeaderOf). */
+export async function journalRunsOf(path: string): Promise<{ readonly runs: readonly RunLine[]; readonly left: JournalElsewhere } | undefined> {
+  const header = await journalHeaderOf(path);
+  if (header === undefined) return undefined;
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const lines = parseLines(text.slice(0, text.lastIndexOf('\n') + 1));
+  return { runs: lines.filter((line): line is RunLine => line.k === 'run'), left: elsewhereIn(lines, header) };
 }
 
 /** Adds what one line says to what an earlier run left, by row key. */

@@ -160,7 +160,7 @@ export class Journal {
     const elsewhere = otherRun && header?.k === 'run' ? elsewhereIn(lines, header) : undefined;
     const journal = new Journal(path, fd, lock, sheetLock, run, {
       prior,
-      resumed: sameRun && lines.length > 1,
+      resumed: sameRun && lines.some((line) => line.k !== 'run'),
       otherRun,
       created,
       ...(elsewhere && { elsewhere }),
@@ -169,8 +169,9 @@ export class Journal {
       // The cut line goes, or the next line appended would be joined to it and lost with it.
       if (sameRun && whole < bytes.length) await truncateFile(fd, whole);
       // A new or empty file has nothing to lose: its first line is written now, and a new file's
-      // name made durable in its folder, so that a power cut cannot take the whole journal away.
-      if (!sameRun && !otherRun) await journal.append(run);
+      // name made durable in its folder, so that a power cut cannot take the whole journal away. A
+      // resumed one gets this run's line too: its sheet file and mode may be other than the first run's.
+      if (sameRun || !otherRun) await journal.append(run);
       if (created) await syncFolder(dirname(path));
     } catch (error) {
       await closeFile(fd);

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { RunError } from '../errors.js';
-import { elsewhereIn, journalHeaderOf, parseLines } from './journal-lines.js';
+import { journalRunsOf } from './journal-lines.js';
 import { RunLock } from './run-lock.js';
 
 /** What a run holds of a sheet while it sends: released when it ends. */
@@ -67,10 +67,15 @@ export async function sheetLockPath(sheet: string): Promise<string> {
   return join(await userFolder(), `sheet-${await sheetId(sheet)}.lock`);
 }
 
-/** The sheet file itself, whatever the path to it: its device and inode, which a move or a rename keeps. */
+/**
+ * The sheet file itself, whatever the path to it: its device, inode and (where the system keeps one)
+ * birth time, which a move or a rename keeps; the birth time tells it from a later file given the inode
+ * of one deleted.
+ */
 export async function sheetId(sheet: string): Promise<string> {
-  const { dev, ino } = await stat(sheet, { bigint: true });
-  return ino > 0n ? `${dev}-${ino}` : createHash('sha256').update(await realpath(sheet)).digest('hex').slice(0, 32);
+  const { dev, ino, birthtimeNs } = await stat(sheet, { bigint: true });
+  if (ino === 0n) return createHash('sha256').update(await realpath(sheet)).digest('hex').slice(0, 32);
+  return birthtimeNs > 0n ? `${dev}-${ino}-${birthtimeNs}` : `${dev}-${ino}`;
 }
 
 /** Where the note of a sheet's journal lives, beside its lock; none where there is no safe folder. */
@@ -82,11 +87,22 @@ async function notePath(sheet: string): Promise<string | undefined> {
   }
 }
 
-/** The journal an earlier import of this very sheet noted as its own, other than `journal`; none when there is no such note. */
-export async function notedJournalOf(sheet: string, journal: string): Promise<string | undefined> {
-  const note = await notePath(sheet);
-  const noted = note === undefined ? undefined : (await readFile(note, 'utf8').catch(() => '')).trim();
-  return noted && noted !== resolve(journal) ? noted : undefined;
+/** The journal noted as this sheet file's, if any. */
+export async function journalNotedFor(sheet: string): Promise<string | undefined> {
+  const note = await notePath(sheet).catch(() => undefined);
+  return note === undefined ? undefined : (await readFile(note, 'utf8').catch(() => '')).trim() || undefined;
+}
+
+/** The journal an earlier import of this very sheet noted as its own, somewhere other than `journal`; none when there is no such note. */
+async function notedJournalOf(note: string, journal: string): Promise<string | undefined> {
+  const noted = (await readFile(note, 'utf8').catch(() => '')).trim();
+  return noted && (await placeOf(noted)) !== (await placeOf(journal)) ? noted : undefined;
+}
+
+/** Where a file is, however the path to its folder is written (a link to the folder, /tmp and /private/tmp). */
+async function placeOf(path: string): Promise<string> {
+  const folder = dirname(resolve(path));
+  return join(await realpath(folder).catch(() => folder), basename(path));
 }
 
 /** Notes `journal` as the sheet's; a note that cannot be written leaves the run as it was before notes. */
@@ -97,10 +113,10 @@ export async function noteJournalOf(sheet: string, journal: string): Promise<voi
 
 /** Takes the note away once `journal`, the one it names, is gone. */
 export async function forgetJournalOf(sheet: string, journal: string): Promise<void> {
-  const note = await notePath(sheet);
+  const note = await notePath(sheet).catch(() => undefined);
   if (note === undefined) return;
   const noted = (await readFile(note, 'utf8').catch(() => '')).trim();
-  if (noted === resolve(journal)) await rm(note, { force: true });
+  if (noted && (await placeOf(noted)) === (await placeOf(journal))) await rm(note, { force: true });
 }
 
 /** This user's own folder for locks and notes, made if need be. */
@@ -124,17 +140,24 @@ async function userFolder(): Promise<string> {
  * would not know what that one sent, and could make those packages again.
  */
 export async function refuseJournalElsewhere(sheet: string, id: string, path: string): Promise<void> {
-  const other = await notedJournalOf(sheet, path);
-  if (other === undefined) return;
-  const header = await journalHeaderOf(other);
-  if (header?.sheet !== id || header.rehearsal) return;
-  const left = elsewhereIn(parseLines(await readFile(other, 'utf8').catch(() => '')), header);
+  const note = await notePath(sheet);
+  const other = note === undefined ? undefined : await notedJournalOf(note, path);
+  if (note === undefined || other === undefined) return;
+  const journal = await journalRunsOf(other);
+  // Any run that wrote to it may have been of this file (a resume after Excel saved it again is).
+  const ofThisFile = journal?.runs.some((run) => run.sheet === id && !run.rehearsal) ?? false;
+  if (!ofThisFile) {
+    // Gone, emptied by another run, or never this file's: the note says nothing any more.
+    await rm(note, { force: true }).catch(() => undefined);
+    return;
+  }
+  const { left } = journal!;
   if (!left.holdsRows) return;
   const made = left.created === 0 ? '' : `, which made ${left.created === 1 ? 'a package' : `${left.created} packages`}`;
   const open = left.unsettled === 0 ? '' : ` and has ${left.unsettled === 1 ? 'a create' : `${left.unsettled} creates`} whose outcome never came back`;
   throw new RunError(
     'JOURNAL_ELSEWHERE',
     `An import of this sheet that has not finished keeps its journal at ${other}${made}${open}. ` +
-      `Started afresh here, this run would not know what that import sent. To finish it, run the import again with --out ${other.replace(/\.journal$/, '')}.`,
+      `Started afresh here, this run would not know what that import sent. To finish it, run the import again with --out "${other.replace(/\.journal$/, '')}".`,
   );
 }

@@ -5,6 +5,8 @@ import { access, readdir } from 'node:fs/promises';
 import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { journalHeaderOf, journalPathOf, type JournalHeader } from '../execute/journal.js';
+import { journalRunsOf } from '../execute/journal-lines.js';
+import { journalNotedFor } from '../execute/sheet-lock.js';
 import { RunLock } from '../execute/run-lock.js';
 import { resultsTarget, retriedSheetName, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
@@ -74,12 +76,14 @@ function targetOf(sheet: string): ResultsTarget | undefined {
 
 /**
  * Refuses, before anything is sent, to import a retry file while the import that wrote it can still be
- * resumed, where both could send its pending rows: with `--on-existing create`, when that import ran
- * with it (resumed, it would not look for the packages made here), or while it is running. Otherwise (the
- * existing-package check is on, or a dry run creates nothing) a warning through `log`. What it returns,
- * that import's journal lock, is held until this run ends: that import cannot resume meanwhile.
+ * resumed, where both could send its pending rows: with `--on-existing create`; when that import ran
+ * with it (resumed, it would not look for the packages made here); when it sent creates whose outcome
+ * never came back (made late, they would be made twice); while it is running; or when `ownJournal`, this
+ * run's, is that import's. Otherwise (the existing-package check is on, or a dry run creates nothing) a
+ * warning through `log`. What it returns, that import's journal lock, is held until this run ends:
+ * that import cannot resume meanwhile.
  */
-export async function guardRetryImport(options: ImportOptions, sameServer: SameServer, log: (line: string) => void): Promise<RunLock | undefined> {
+export async function guardRetryImport(options: ImportOptions, ownJournal: string, sameServer: SameServer, log: (line: string) => void): Promise<RunLock | undefined> {
   const original = await unfinishedOriginal(options.file, sameServer);
   if (!original) return undefined;
   const of = original.sheet === undefined ? `whose results are ${basename(original.results)}` : `of ${basename(original.sheet)}`;
@@ -91,8 +95,11 @@ export async function guardRetryImport(options: ImportOptions, sameServer: SameS
     log(`Warning: ${unfinished} Better finish that import first.`);
     return undefined;
   }
+  if (resolve(ownJournal) === resolve(original.journal)) throw refuse('--out names its own results, and this import needs results of its own.');
   if ((options.onExisting ?? 'skip') === 'create') throw refuse('importing both could create the same package twice, since --on-existing create does not check for it.');
-  if (original.header.create) throw refuse('that import runs with --on-existing create, so resumed after this one it would make again the packages made here.');
+  const journal = await journalRunsOf(original.journal);
+  if (journal?.runs.some((run) => run.create)) throw refuse('that import ran with --on-existing create, so resumed after this one it would make again the packages made here.');
+  if ((journal?.left.unsettled ?? 0) > 0) throw refuse('it sent creates whose outcome never came back, which the platform may still make: resumed, it reads them back first.');
   const held = await RunLock.acquire(`${original.journal}.lock`).catch((error: unknown) => {
     if (error instanceof RunError && error.code === 'RUN_IN_PROGRESS') throw refuse(`it is running now, and both would send the same rows (${error.message})`);
     throw error;
@@ -102,6 +109,29 @@ export async function guardRetryImport(options: ImportOptions, sameServer: SameS
       'run after this one, it must keep --on-existing skip to find the packages made here.',
   );
   return held;
+}
+
+/**
+ * Refuses, before anything is sent, an import whose retry file was imported and that import has not
+ * finished: it may have sent creates of the same rows whose outcome is not known yet, which this run
+ * would send again. Its journal is found by the retry file's note (sheet-lock.ts) or beside it.
+ */
+export async function guardOwnRetryFile(target: ResultsTarget, sameServer: SameServer): Promise<void> {
+  const retry = target.retryPath;
+  if (!(await exists(retry))) return;
+  const beside = targetOf(retry);
+  const own = resolve(journalPathOf(target.resultsPath));
+  const journals = [await journalNotedFor(retry), beside && journalPathOf(beside.resultsPath)];
+  for (const path of journals) {
+    if (path === undefined || resolve(path) === own) continue;
+    const journal = await journalRunsOf(path);
+    if (!journal || !sameServer(journal.runs[0]!) || !journal.left.holdsRows) continue;
+    throw new RunError(
+      'RETRY_IMPORT_UNFINISHED',
+      `This import's retry file ${basename(retry)} was imported, and that import has not finished (its journal ${path} is there): ` +
+        'it may have sent creates of the same rows whose outcome is not known yet.',
+    );
+  }
 }
 
 /**

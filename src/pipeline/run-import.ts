@@ -12,7 +12,7 @@ import type { Sandbox } from '../sandbox/server.js';
 import type { RecordStream } from '../validate/index.js';
 import { resultsTarget } from '../write/target.js';
 import { checkedLimits, checkReadOptions, describeOptions, type ImportOptions, type Progress, type RunHooks, type RunResult } from './options.js';
-import { guardResultsImport, guardRetryImport, type SameServer } from './retry-guard.js';
+import { guardOwnRetryFile, guardResultsImport, guardRetryImport, type SameServer } from './retry-guard.js';
 import { leftBehindWarning, readyToStart, refuseToLoseCreatesElsewhere, startingWith } from './run-start.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
@@ -62,7 +62,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
   const startedAt = new Date();
   const log = hooks.log ?? (() => undefined);
   // Held until the run ends: the import whose retry file this is cannot resume meanwhile.
-  const original = await guardRetryImport(options, sameServerAs(options), log);
+  if (!options.dryRun) await guardOwnRetryFile(target, sameServerAs(options));
+  const original = await guardRetryImport(options, journalPathOf(target.resultsPath), sameServerAs(options), log);
   const connection = await connect(options).catch(async (error: unknown) => {
     await original?.release();
     throw error;
@@ -199,7 +200,7 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
         }
         const sheetPrice = sheetPriceOf(item.record, packages);
         if (stop.signal.aborted) {
-          queue.complete(seq, { row, outcome: pendingOutcome(row.sourceRow), sheetPrice });
+          queue.complete(seq, { row, outcome: executor.stoppedBefore(item.record, identityKey(item.record)), sheetPrice });
           continue;
         }
         while (inFlight.size >= maxRowsInFlight) await new Promise<void>((resolve) => (rowEnded = resolve));
@@ -269,7 +270,8 @@ export async function runImport(options: ImportOptions, hooks: RunHooks = {}): P
     // Keep the journal while anything is left to resume or to read back, or rows of the sheet this run
     // did not come to (a canary run with --limit, before the whole sheet): a finished run needs none.
     const leftBehind = journal?.unvisitedRows() ?? [];
-    if (journal && options.limit === undefined && leftBehind.length > 0) log(leftBehindWarning(journal.path, leftBehind));
+    const wholeSheet = !interrupted && !fatal && tally.counts.pending === 0 && options.limit === undefined;
+    if (journal && wholeSheet && leftBehind.length > 0) log(leftBehindWarning(journal.path, leftBehind));
     const unfinished = interrupted || tally.counts.pending > 0 || unknownOutcomes > 0 || options.limit !== undefined || leftBehind.length > 0;
     if (journal) await (unfinished ? journal.close() : journal.remove());
     return { summary, files, ...(fatal && { error: fatal }) };

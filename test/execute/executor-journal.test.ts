@@ -117,12 +117,13 @@ describe('Journal', () => {
     await again.close();
   });
 
-  it('discard() leaves another run\'s journal as it was, and takes away one it made', async () => {
+  it('discard() leaves another run\'s journal as it was, and its own with no more than the line of the run; it takes away one it made', async () => {
     const { path, text } = await journalOfOneRow();
     await (await Journal.open(path, OTHER_RUN)).discard();
     expect(await readFile(path, 'utf8')).toBe(text);
+    // A resumed run notes itself (its sheet file and mode may differ from the first run's), and nothing else.
     await (await Journal.open(path, RUN)).discard();
-    expect(await readFile(path, 'utf8')).toBe(text);
+    expect(await readFile(path, 'utf8')).toBe(text + JSON.stringify({ k: 'run', v: 1, ...RUN }) + '\n');
 
     const made = await fresh();
     await (await Journal.open(made, RUN)).discard();

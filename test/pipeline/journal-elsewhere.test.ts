@@ -2,7 +2,7 @@
 // results (moved, renamed, another --out); a copy of the sheet imported at the same time; and what a
 // run that went through the whole sheet says of rows an earlier run noted that the sheet no longer
 // has. Against the real sandbox.
-import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportOptions, RunResult } from '../../src/pipeline/options.js';
@@ -49,7 +49,7 @@ describe('the journal of an unfinished import of the same sheet file, kept under
       code: 'JOURNAL_ELSEWHERE',
       message:
         `An import of this sheet that has not finished keeps its journal at ${journal}, which made 3 packages. ` +
-        `Started afresh here, this run would not know what that import sent. To finish it, run the import again with --out ${join(dir, 'import.results.csv')}.`,
+        `Started afresh here, this run would not know what that import sent. To finish it, run the import again with --out "${join(dir, 'import.results.csv')}".`,
     };
     await expect(runImport({ file, ...connection(s), out: join(dir, 'reports/'), onExisting: 'create' })).rejects.toMatchObject(refusal);
     const renamed = join(dir, 'march.csv');
@@ -68,6 +68,31 @@ describe('the journal of an unfinished import of the same sheet file, kept under
     // Finished, it holds nothing back: the sheet's results can go anywhere now.
     const again = await runImport({ file: renamed, ...connection(s), out: join(dir, 'reports/') });
     expect(again.summary.counts).toMatchObject({ skipped: 12, created: 0 });
+    expectEachRowOnce(s, 12);
+  });
+
+  it('is found after the sheet was saved again as a new file, resumed, then moved; and through a linked folder the same import resumes', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(12, 6));
+    const stop = async (path: string) => {
+      const controller = new AbortController();
+      const run = await runImport({ file: path, ...connection(s), concurrency: 1, signal: controller.signal }, { progress: (p) => (p.done >= 2 ? controller.abort() : undefined) });
+      expect(run.summary.interrupted).toBe(true);
+    };
+    await stop(file);
+    // Excel saves a new file in its place: the resume goes on in the same journal, now of that file.
+    await copyFile(file, join(dir, 'saved.csv'));
+    await rename(join(dir, 'saved.csv'), file);
+    await stop(file);
+    await mkdir(join(dir, 'done'));
+    const moved = join(dir, 'done', 'import.csv');
+    await rename(file, moved);
+    await expect(runImport({ file: moved, ...connection(s) })).rejects.toMatchObject({ code: 'JOURNAL_ELSEWHERE' });
+
+    await symlink(dir, join(dir, 'done', 'link'));
+    const finished = await runImport({ file: moved, ...connection(s), out: join(dir, 'done', 'link', 'import.results.csv') });
+    expect(finished.summary.counts).toMatchObject({ created: 12, pending: 0 });
     expectEachRowOnce(s, 12);
   });
 
@@ -138,5 +163,23 @@ describe('rows an earlier run noted that the sheet no longer has', () => {
     );
     expect(await readdir(dir)).toContain('import.results.csv.journal');
     expect(s.inspect.duplicates()).toEqual([]);
+  });
+
+  it('are not warned about by a run stopped before it came to them, which shows the rows done earlier as they were done', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writePlannedCsv(dir, creatableRows(8, 8));
+    const controller = new AbortController();
+    await runImport({ file, ...connection(s), concurrency: 1, signal: controller.signal }, { progress: (p) => (p.done >= 3 ? controller.abort() : undefined) });
+    const made = s.inspect.created().length;
+
+    const stopped = new AbortController();
+    stopped.abort();
+    const logs: string[] = [];
+    const again = await runImport({ file, ...connection(s), signal: stopped.signal }, { log: (line) => logs.push(line) });
+    expect(logs.some((line) => line.startsWith('Warning:'))).toBe(false);
+    expect(again.summary.counts).toMatchObject({ created: made, pending: 8 - made });
+    const retried = await readCsvObjects(again.files.retry!);
+    expect(retried).toHaveLength(8 - made);
   });
 });

@@ -1,7 +1,7 @@
 // A retry file imported while the import that wrote it can still be resumed, against the real sandbox:
 // with --on-existing create it is refused before anything is sent; with skip, a warning.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
@@ -193,7 +193,7 @@ describe('importing the retry file of an import that can still be resumed', () =
 
     // The retry file's import holds that lock in turn, for as long as it runs.
     const made = s.inspect.created().length;
-    const holding = await guardRetryImport({ file: retry, ...connection(s) }, onPlatform, () => undefined);
+    const holding = await guardRetryImport({ file: retry, ...connection(s) }, join(dir, 'import.retry.results.csv.journal'), onPlatform, () => undefined);
     await expect(runImport({ file, ...connection(s) })).rejects.toMatchObject({ code: 'RUN_IN_PROGRESS' });
     expect(s.inspect.created()).toHaveLength(made); // its access check went out, no row
     await holding?.release();
@@ -210,11 +210,62 @@ describe('importing the retry file of an import that can still be resumed', () =
     const sent = s.inspect.requests().total;
     await expect(runImport({ file: stopped.files.retry!, ...connection(s) })).rejects.toMatchObject({
       code: 'RETRY_OF_UNFINISHED',
-      message: expect.stringContaining('that import runs with --on-existing create, so resumed after this one it would make again the packages made here'),
+      message: expect.stringContaining('that import ran with --on-existing create, so resumed after this one it would make again the packages made here'),
     });
     expect(s.inspect.requests().total).toBe(sent);
     const resumed = await runImport({ file, ...connection(s), onExisting: 'create' });
     expect(resumed.summary.counts).toMatchObject({ created: 40, failed: 1, pending: 0 });
+    expectNoDuplicates(s, 40);
+  });
+
+  it('is refused with skip too when the last run of that import, not its first, used --on-existing create', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    await interruptedAfterFive({ file, ...connection(s) });
+    const second = await interruptedAfterFive({ file, ...connection(s), onExisting: 'create' });
+    const made = s.inspect.created().length;
+    await expect(runImport({ file: second.files.retry!, ...connection(s) })).rejects.toMatchObject({ code: 'RETRY_OF_UNFINISHED', message: expect.stringContaining('ran with --on-existing create') });
+    expect(s.inspect.created()).toHaveLength(made);
+  });
+
+  it('is refused with skip too while that import has creates whose outcome never came back, and when --out names its results', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const stopped = await interruptedAfterFive({ file, ...connection(s) });
+    const retry = stopped.files.retry!;
+    await expect(runImport({ file: retry, ...connection(s), out: stopped.files.results })).rejects.toMatchObject({
+      code: 'RETRY_OF_UNFINISHED',
+      message: expect.stringContaining('--out names its own results, and this import needs results of its own'),
+    });
+    // As a run killed while a create was out leaves it: an intent with no answer.
+    await appendFile(join(dir, 'import.results.csv.journal'), JSON.stringify({ k: 'intent', key: 'a row', before: [], attempt: 1, at: Date.now() }) + '\n');
+    const made = s.inspect.created().length;
+    await expect(runImport({ file: retry, ...connection(s) })).rejects.toMatchObject({
+      code: 'RETRY_OF_UNFINISHED',
+      message: expect.stringContaining('it sent creates whose outcome never came back, which the platform may still make'),
+    });
+    expect(s.inspect.created()).toHaveLength(made);
+  });
+
+  it('an import whose retry file was imported and did not finish is refused until that import is finished; then it finds what it made', async () => {
+    const s = await start();
+    const dir = await tempDir();
+    const file = await writeSheet(dir);
+    const stopped = await interruptedAfterFive({ file, ...connection(s) });
+    const retry = stopped.files.retry!;
+    await interruptedAfterFive({ file: retry, ...connection(s) });
+    const made = s.inspect.created().length;
+
+    await expect(runImport({ file, ...connection(s) })).rejects.toMatchObject({
+      code: 'RETRY_IMPORT_UNFINISHED',
+      message: `This import's retry file import.retry.csv was imported, and that import has not finished (its journal ${join(dir, 'import.retry.results.csv.journal')} is there): it may have sent creates of the same rows whose outcome is not known yet.`,
+    });
+    expect(s.inspect.created()).toHaveLength(made);
+    expect((await runImport({ file: retry, ...connection(s) })).summary.counts.pending).toBe(0);
+    const resumed = await runImport({ file, ...connection(s) });
+    expect(resumed.summary.counts).toMatchObject({ pending: 0, failed: 1 });
     expectNoDuplicates(s, 40);
   });
 
