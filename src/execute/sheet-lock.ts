@@ -60,8 +60,8 @@ async function contentsLockPath(sheet: string, createsTo: string): Promise<strin
 const CONTENTS_BYTES = 1024 * 1024;
 
 /**
- * Where this machine's lock of a sheet file lives: named by the file itself (its device and inode), so
- * another path to it (a link, other letter case) names the same lock, in a folder of this user's.
+ * Where this machine's lock of a sheet file lives: named by the file itself (sheetId), so another path
+ * to it (a link, other letter case) names the same lock, in a folder of this user's.
  */
 export async function sheetLockPath(sheet: string): Promise<string> {
   return join(await userFolder(), `sheet-${await sheetId(sheet)}.lock`);
