@@ -31,7 +31,8 @@ export const RUN_ERRORS = {
     "Run the same command against that run's URLs first (it reads those creates back), or pass --out to keep this run's results and journal elsewhere, or delete the journal if nothing was created for real there.",
   RETRY_OF_UNFINISHED:
     'Once that import has finished (its journal is removed then), its retry file lists only the rows still to fix: import that one.',
-  RETRY_IMPORT_UNFINISHED: 'Run the import of the retry file again to finish it (it reads back what it sent), then run this one: it finds the packages made there.',
+  RETRY_IMPORT_UNFINISHED:
+    'Run the import of the retry file again to finish it (it reads back what it sent), then run this one: it finds the packages made there. If that import is not to be finished, check its clients on the platform, then delete its journal.',
   CREATED_ELSEWHERE:
     "Run the same command against that import's URLs first to finish it, or pass --out to keep this run's results and journal elsewhere, or use --on-existing skip (it finds packages already there).",
   REHEARSAL_OVER_IMPORT: 'Finish that import first (run its command again), or rehearse with --out naming another folder.',
