@@ -78,8 +78,8 @@ export class Journal {
   private cut = false;
   private ended = false;
   private readonly visited = new Set<string>();
-  /** The sheet whose journal this is noted to be (sheet-lock.ts), for the note to go with the journal. */
-  private sheet: string | undefined;
+  /** The sheet file (sheetId) whose journal this is noted to be, for the note to go with the journal. */
+  private sheetId: string | undefined;
   readonly resumed: boolean;
   /**
    * The journal is another server's (or another rehearsal's), left as it is until this run writes its
@@ -107,16 +107,16 @@ export class Journal {
    * refused token, a Ctrl-C before the first row) destroys nothing.
    */
   static async open(path: string, run: JournalRun, { sheet, retryFile, rehearsal, create }: JournalOpening = {}): Promise<Journal> {
-    const sheetLock = sheet === undefined ? undefined : await lockSheet(sheet, run.fallbackUrl);
+    const id = sheet === undefined ? undefined : await sheetId(sheet);
+    const sheetLock = sheet === undefined || id === undefined ? undefined : await lockSheet(sheet, id, run.fallbackUrl);
     let lock: RunLock | undefined;
     try {
       lock = await RunLock.acquire(`${path}.lock`);
-      const id = sheet === undefined ? undefined : await sheetId(sheet);
-      if (sheet !== undefined && id !== undefined) await refuseJournalElsewhere(sheet, id, path);
+      if (id !== undefined) await refuseJournalElsewhere(id, path);
       const header: RunLine = { ...runLine(run), ...(retryFile !== undefined && { retry: retryFile }), ...(rehearsal && { rehearsal: true as const }), ...(id !== undefined && { sheet: id }), ...(create && { create: true as const }) };
       const journal = await Journal.load(path, header, lock, sheetLock);
-      journal.sheet = sheet;
-      if (sheet !== undefined) await noteJournalOf(sheet, path);
+      journal.sheetId = id;
+      if (id !== undefined) await noteJournalOf(id, path);
       return journal;
     } catch (error) {
       await lock?.release();
@@ -249,7 +249,7 @@ export class Journal {
       await closeFile(this.fd);
       if (removeFile) {
         await rm(this.path, { force: true });
-        if (this.sheet !== undefined) await forgetJournalOf(this.sheet, this.path);
+        if (this.sheetId !== undefined) await forgetJournalOf(this.sheetId, this.path);
       }
     } finally {
       await this.lock.release();

@@ -21,8 +21,8 @@ export interface SheetLocks {
  * or none where they cannot be had safely (no temp folder to write in, or one another user could
  * tamper with): the journal's own lock still stands.
  */
-export async function lockSheet(sheet: string, createsTo: string): Promise<SheetLocks | undefined> {
-  const file = await lockAt(sheetLockPath(sheet));
+export async function lockSheet(sheet: string, id: string, createsTo: string): Promise<SheetLocks | undefined> {
+  const file = await lockAt(inUserFolder(`sheet-${id}.lock`));
   try {
     const copies = await lockAt(contentsLockPath(sheet, createsTo));
     return { release: async () => void (await Promise.all([copies?.release(), file?.release()])) };
@@ -60,11 +60,11 @@ async function contentsLockPath(sheet: string, createsTo: string): Promise<strin
 const CONTENTS_BYTES = 1024 * 1024;
 
 /**
- * Where this machine's lock of a sheet file lives: named by the file itself (sheetId), so another path
- * to it (a link, other letter case) names the same lock, in a folder of this user's.
+ * A lock or a note of this user's. A sheet's are named by the file itself (sheetId), so another path to
+ * it (a link, other letter case) names the same ones.
  */
-export async function sheetLockPath(sheet: string): Promise<string> {
-  return join(await userFolder(), `sheet-${await sheetId(sheet)}.lock`);
+async function inUserFolder(name: string): Promise<string> {
+  return join(await userFolder(), name);
 }
 
 /**
@@ -78,18 +78,14 @@ export async function sheetId(sheet: string): Promise<string> {
   return birthtimeNs > 0n ? `${dev}-${ino}-${birthtimeNs}` : `${dev}-${ino}`;
 }
 
-/** Where the note of a sheet's journal lives, beside its lock; none where there is no safe folder. */
-async function notePath(sheet: string): Promise<string | undefined> {
-  try {
-    return join(await userFolder(), `sheet-${await sheetId(sheet)}.journal`);
-  } catch {
-    return undefined;
-  }
+/** Where the note of the journal of the sheet `id` lives, beside its lock; none where there is no safe folder. */
+function notePath(id: string): Promise<string | undefined> {
+  return inUserFolder(`sheet-${id}.journal`).catch(() => undefined);
 }
 
 /** The journal noted as this sheet file's, if any. */
 export async function journalNotedFor(sheet: string): Promise<string | undefined> {
-  const note = await notePath(sheet).catch(() => undefined);
+  const note = await sheetId(sheet).then(notePath, () => undefined);
   return note === undefined ? undefined : (await readFile(note, 'utf8').catch(() => '')).trim() || undefined;
 }
 
@@ -100,20 +96,20 @@ async function notedJournalOf(note: string, journal: string): Promise<string | u
 }
 
 /** Where a file is, however the path to its folder is written (a link to the folder, /tmp and /private/tmp). */
-async function placeOf(path: string): Promise<string> {
+export async function placeOf(path: string): Promise<string> {
   const folder = dirname(resolve(path));
   return join(await realpath(folder).catch(() => folder), basename(path));
 }
 
-/** Notes `journal` as the sheet's; a note that cannot be written leaves the run as it was before notes. */
-export async function noteJournalOf(sheet: string, journal: string): Promise<void> {
-  const note = await notePath(sheet);
+/** Notes `journal` as the sheet `id`'s; a note that cannot be written leaves the run as it was before notes. */
+export async function noteJournalOf(id: string, journal: string): Promise<void> {
+  const note = await notePath(id);
   if (note !== undefined) await writeFile(note, resolve(journal) + '\n', { mode: 0o600 }).catch(() => undefined);
 }
 
-/** Takes the note away once `journal`, the one it names, is gone. */
-export async function forgetJournalOf(sheet: string, journal: string): Promise<void> {
-  const note = await notePath(sheet).catch(() => undefined);
+/** Takes the note of the sheet `id` away once `journal`, the one it names, is gone. */
+export async function forgetJournalOf(id: string, journal: string): Promise<void> {
+  const note = await notePath(id);
   if (note === undefined) return;
   const noted = (await readFile(note, 'utf8').catch(() => '')).trim();
   if (noted && (await placeOf(noted)) === (await placeOf(journal))) await rm(note, { force: true });
@@ -135,12 +131,12 @@ async function userFolder(): Promise<string> {
 }
 
 /**
- * Refuses to start a journal of `sheet` at `path` while another, noted as this very file's (moved,
- * renamed, or imported with another --out since), holds rows of an unfinished real import: this run
- * would not know what that one sent, and could make those packages again.
+ * Refuses to start a journal of the sheet `id` at `path` while another, noted as this very file's
+ * (moved, renamed, or imported with another --out since), holds rows of an unfinished real import:
+ * this run would not know what that one sent, and could make those packages again.
  */
-export async function refuseJournalElsewhere(sheet: string, id: string, path: string): Promise<void> {
-  const note = await notePath(sheet);
+export async function refuseJournalElsewhere(id: string, path: string): Promise<void> {
+  const note = await notePath(id);
   const other = note === undefined ? undefined : await notedJournalOf(note, path);
   if (note === undefined || other === undefined) return;
   const journal = await journalRunsOf(other);

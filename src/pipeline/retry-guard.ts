@@ -6,7 +6,7 @@ import { basename, join, parse, resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { journalHeaderOf, journalPathOf, type JournalHeader } from '../execute/journal.js';
 import { journalRunsOf } from '../execute/journal-lines.js';
-import { journalNotedFor } from '../execute/sheet-lock.js';
+import { journalNotedFor, placeOf } from '../execute/sheet-lock.js';
 import { RunLock } from '../execute/run-lock.js';
 import { resultsTarget, retriedSheetName, type ResultsTarget } from '../write/target.js';
 import type { ImportOptions } from './options.js';
@@ -120,10 +120,10 @@ export async function guardOwnRetryFile(target: ResultsTarget, sameServer: SameS
   const retry = target.retryPath;
   if (!(await exists(retry))) return;
   const beside = targetOf(retry);
-  const own = resolve(journalPathOf(target.resultsPath));
+  const own = await placeOf(journalPathOf(target.resultsPath));
   const journals = [await journalNotedFor(retry), beside && journalPathOf(beside.resultsPath)];
   for (const path of journals) {
-    if (path === undefined || resolve(path) === own) continue;
+    if (path === undefined || (await placeOf(path)) === own) continue;
     const journal = await journalRunsOf(path);
     if (!journal || !sameServer(journal.runs[0]!) || !journal.left.holdsRows) continue;
     throw new RunError(
